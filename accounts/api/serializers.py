@@ -1,0 +1,123 @@
+from typing import Any
+
+from django.utils import timezone
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Profile, Role, Treatment, TrustLevel, User, Visibility
+from accounts.policies import visible_profile_fields
+
+
+class ClinicianBadgeSerializer(serializers.Serializer):
+    verified_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+def _clinician_badge(user: User) -> dict[str, Any] | None:
+    if not user.has_valid_clinician_badge():
+        return None
+    return ClinicianBadgeSerializer(
+        {
+            "verified_at": user.clinician_verified_at,
+            "expires_at": user.clinician_expires_at,
+        }
+    ).data
+
+
+class VisibleProfileSerializer(serializers.Serializer):
+    """A profile as another viewer sees it: a field they may not see is ``null``."""
+
+    bio = serializers.CharField(allow_null=True)
+    diagnosis_year = serializers.IntegerField(allow_null=True)
+    treatments = serializers.ListField(
+        child=serializers.ChoiceField(choices=Treatment.choices), allow_null=True
+    )
+    country = serializers.CharField(allow_null=True)
+
+
+class MemberSerializer(serializers.Serializer):
+    """A member's public card and profile, as the viewer in ``context["viewer"]`` may see it."""
+
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    clinician = serializers.SerializerMethodField()
+    joined = serializers.SerializerMethodField()
+    profile = serializers.SerializerMethodField()
+
+    @extend_schema_field(ClinicianBadgeSerializer(allow_null=True))
+    def get_clinician(self, user: User) -> dict[str, Any] | None:
+        return _clinician_badge(user)
+
+    def get_joined(self, user: User) -> str:
+        # Month and year only: enough to know a long-standing member, less to identify one.
+        return f"{user.date_joined:%Y-%m}"
+
+    @extend_schema_field(VisibleProfileSerializer)
+    def get_profile(self, user: User) -> dict[str, Any]:
+        profile = user.profile
+        allowed = visible_profile_fields(viewer=self.context["viewer"], owner=user, profile=profile)
+        return {
+            name: (str(profile.country) if name == "country" else getattr(profile, name))
+            if name in allowed
+            else None
+            for name in Profile.VISIBLE_FIELDS
+        }
+
+
+class OwnProfileSerializer(serializers.Serializer):
+    """The member's own profile: every field with its visibility."""
+
+    bio = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    bio_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    diagnosis_year = serializers.IntegerField(min_value=1900, allow_null=True, required=False)
+    diagnosis_year_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    treatments = serializers.ListField(
+        child=serializers.ChoiceField(choices=Treatment.choices),
+        max_length=len(Treatment.choices),
+        required=False,
+    )
+    treatments_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    country = CountryField(allow_blank=True, required=False)
+    country_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+
+    def validate_diagnosis_year(self, value: int | None) -> int | None:
+        if value is not None and value > timezone.now().year:
+            raise serializers.ValidationError("The year of diagnosis cannot be in the future.")
+        return value
+
+    def validate_treatments(self, value: list[str]) -> list[str]:
+        # Keep the member's order, drop repeats.
+        return list(dict.fromkeys(value))
+
+
+class MeSerializer(serializers.Serializer):
+    """The signed-in member's own account, including what only they may see."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    trust_level = serializers.ChoiceField(choices=TrustLevel.choices)
+    trust_changed_at = serializers.DateTimeField()
+    suspended_until = serializers.DateTimeField(allow_null=True)
+    clinician = serializers.SerializerMethodField()
+    date_joined = serializers.DateTimeField()
+    profile = OwnProfileSerializer()
+
+    @extend_schema_field(ClinicianBadgeSerializer(allow_null=True))
+    def get_clinician(self, user: User) -> dict[str, Any] | None:
+        return _clinician_badge(user)
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    """What a member may change about themselves here. Email and password changes go
+    through the authentication API, which re-verifies them."""
+
+    display_name = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    profile = OwnProfileSerializer(required=False)
+
+    def validate_display_name(self, value: str) -> str:
+        return " ".join(value.split())

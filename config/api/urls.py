@@ -1,0 +1,7 @@
+"""Every versioned API route, gathered from the apps."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.api.urls")),
+]

@@ -1,0 +1,74 @@
+"""Request id and one log line per request; JSON errors for anything under /api/."""
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from config.api.errors import error_body, error_response_for_status
+
+logger = logging.getLogger("config.request")
+
+# A client may pass its own request id (to correlate logs); anything else gets a fresh one.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestLogMiddleware:
+    """Tags each request with an id (``X-Request-ID``) and logs method, path, status, time.
+
+    The path is logged without its query string; bodies, headers, emails, passwords and
+    tokens are never logged.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        response["X-Request-ID"] = request_id
+        logger.info(
+            "%s %s %s %.1fms request_id=%s",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            request_id,
+        )
+        return response
+
+
+class ApiErrorMiddleware:
+    """Under /api/, no HTML error page ever: refuse NUL bytes, and turn any non-JSON error
+    (unknown route, CSRF failure, oversized body, DEBUG pages, a crash) into the error shape.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return _json(400, "bad_request", "The address contains a NUL byte.")
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            json_response = error_response_for_status(response.status_code)
+            for header in ("Retry-After", "Allow", "WWW-Authenticate"):
+                if header in response:
+                    json_response[header] = response[header]
+            return json_response
+        return response
+
+
+def _json(status_code: int, code: str, message: str) -> HttpResponse:
+    return JsonResponse(error_body(code=code, message=message), status=status_code)

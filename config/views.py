@@ -1,0 +1,79 @@
+"""Operational endpoints (health, readiness) and the error views outside DRF."""
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from config.api.errors import error_body
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """A small page pointing people to the API docs and the admin site."""
+    return render(request, "index.html", {"name": settings.COMMUNITY_NAME})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up and answering; touches neither the database nor Redis."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_redis() -> None:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """The database and (when configured) Redis answer; 503 naming what failed otherwise."""
+    checks = {"database": _check_database}
+    if settings.REDIS_URL:
+        checks["redis"] = _check_redis
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception:
+            logger.warning("readiness check failed: %s", name, exc_info=True)
+            results[name] = "unavailable"
+        else:
+            results[name] = "ok"
+    failed = [name for name, result in results.items() if result != "ok"]
+    if failed:
+        return JsonResponse(
+            {"status": "unavailable", "failed": failed, "checks": results}, status=503
+        )
+    return JsonResponse({"status": "ok", "checks": results})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF refusals: the error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body(
+                code="csrf_failed",
+                message="The CSRF token is missing or wrong. Fetch a fresh one and retry.",
+            ),
+            status=403,
+        )
+    return django_csrf_failure(request, reason=reason)
