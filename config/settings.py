@@ -237,7 +237,8 @@ USE_TZ = True
 
 # --- Static files (the admin's), served by whitenoise ---------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Filled by `collectstatic` in production; the laptop default serves from the apps directly.
+STATIC_ROOT = None if DEBUG else env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,0 +1,43 @@
+# Two commands matter: `make run` (laptop demo) and `make test` (the whole suite).
+# uv uses the machine's Python 3.11 and never downloads one.
+export UV_PYTHON := python3.11
+export UV_PYTHON_DOWNLOADS := never
+UV_VERSION := 0.13.8
+UV := python3 -m uv
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/community
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run test check lint types schema format
+
+install:
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
+
+## Laptop default: SQLite, no Redis, tasks in-process, mail to var/mail.
+run: install
+	$(UV) run python manage.py migrate --noinput
+	$(UV) run python manage.py seed_demo
+	$(UV) run python manage.py runserver 127.0.0.1:8000
+
+## The whole test suite, on PostgreSQL and Redis.
+test: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(UV) run pytest -n auto $(PYTEST_ARGS)
+
+## Lint, format, types and the OpenAPI schema, as CI runs them.
+check: lint types schema
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+types: install
+	$(UV) run mypy accounts community config
+
+schema: install
+	$(UV) run python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+format: install
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .

@@ -1,0 +1,114 @@
+import os
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.test.utils import override_settings
+from rest_framework.test import APIClient
+
+from tests import factories
+
+# One id per test run, shared by its worker processes: concurrent runs on the same PostgreSQL
+# and Redis never touch each other's databases or keys.
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CACHE_PREFIX = f"test-{RUN_ID}-{WORKER}"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    from django.conf import settings
+
+    test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+    test_settings["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{RUN_ID}_{WORKER}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_cache_per_run():
+    """The real Redis as cache, under a key prefix of this run and worker."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        yield
+        return
+    cache_settings = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_url,
+        "KEY_PREFIX": CACHE_PREFIX,
+    }
+    with override_settings(CACHES={"default": cache_settings}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle and rate-limit counters start at zero in every test."""
+    backend = getattr(cache, "_cache", None)
+    if backend is None or not hasattr(backend, "get_client"):
+        cache.clear()
+        return
+    client = backend.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{CACHE_PREFIX}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def member(db):
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def new_member(db):
+    return factories.NewMemberFactory()
+
+
+@pytest.fixture
+def moderator(db):
+    return factories.ModeratorFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.AdminFactory()
+
+
+@pytest.fixture
+def suspended_member(db):
+    return factories.SuspendedMemberFactory()
+
+
+def _client_for(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def anon_client():
+    return _client_for()
+
+
+@pytest.fixture
+def member_client(member):
+    return _client_for(member)
+
+
+@pytest.fixture
+def new_member_client(new_member):
+    return _client_for(new_member)
+
+
+@pytest.fixture
+def moderator_client(moderator):
+    return _client_for(moderator)
+
+
+@pytest.fixture
+def admin_client_api(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def suspended_client(suspended_member):
+    return _client_for(suspended_member)
