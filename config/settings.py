@@ -181,7 +181,7 @@ HEADLESS_FRONTEND_URLS = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "config.api.authentication.SessionTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "config.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
@@ -278,6 +278,7 @@ LOGGING = {
     "loggers": {
         # The request log below replaces Django's own per-request lines.
         "django.server": {"level": "WARNING"},
+        "django.utils.autoreload": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
     },
 }

@@ -11,7 +11,7 @@ from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config.api.errors import error_body
+from config.api.errors import CSRF_FAILED_MESSAGE, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF refusals: the error shape under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            error_body(
-                code="csrf_failed",
-                message="The CSRF token is missing or wrong. Fetch a fresh one and retry.",
-            ),
+            error_body(code="csrf_failed", message=CSRF_FAILED_MESSAGE),
             status=403,
         )
     return django_csrf_failure(request, reason=reason)

@@ -50,6 +50,8 @@ class ApiError(exceptions.APIException):
         self.fields = fields or {}
         self.extra = extra or {}
 
+CSRF_FAILED_MESSAGE = "The CSRF token is missing or wrong. Fetch a fresh one and retry."
+
 
 def error_body(
     *, code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any
