@@ -8,7 +8,7 @@ UV := python3 -m uv
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/community
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test check lint types schema format
+.PHONY: install browser run test check lint types schema format
 
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -20,8 +20,13 @@ run: install
 	$(UV) run python manage.py seed_demo
 	$(UV) run python manage.py runserver 127.0.0.1:8000
 
+## The admin's browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
 ## The whole test suite, on PostgreSQL and Redis.
-test: install
+test: install browser
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(UV) run pytest -n auto $(PYTEST_ARGS)
 
