@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import Profile, User
+from accounts.models import Profile, Treatment, User
 
 
 class SuspendedFilter(admin.SimpleListFilter):
@@ -23,8 +24,28 @@ class SuspendedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProfileForm(forms.ModelForm):
+    treatments = forms.MultipleChoiceField(
+        choices=Treatment.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = Profile
+        fields = [
+            "bio",
+            "bio_visibility",
+            "diagnosis_year",
+            "diagnosis_year_visibility",
+            "treatments",
+            "treatments_visibility",
+            "country",
+            "country_visibility",
+        ]
+
+
 class ProfileInline(admin.StackedInline):
     model = Profile
+    form = ProfileForm
     can_delete = False
     fields = [
         ("bio", "bio_visibility"),

@@ -136,6 +136,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def public_name(self) -> str:
         return self.display_name or self.username
 
+    def get_short_name(self) -> str:
+        # What the admin header greets with: the pseudonym, never the login email.
+        return self.username
+
+    def get_full_name(self) -> str:
+        return self.public_name
+
     def is_suspended(self, *, at: datetime | None = None) -> bool:
         return self.suspended_until is not None and self.suspended_until > (at or timezone.now())
 

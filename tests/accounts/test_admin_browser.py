@@ -93,6 +93,9 @@ def test_admin_signs_in_and_searches_members_by_email_and_username(page: Page):
     page.get_by_role("button", name="Log in").click()
 
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    # The header greets by pseudonym; a login email is not shown on every page.
+    expect(page.locator("#user-tools")).to_contain_text(admin.username)
+    expect(page.locator("#user-tools")).not_to_contain_text(admin.email)
     members = page.locator("#content-main .app-accounts")
     expect(members.get_by_role("caption")).to_have_text("Members")
     members.get_by_role("link", name="Users", exact=True).click()
@@ -161,6 +164,7 @@ def test_filter_by_role_and_by_trust(admin_page: Page):
 def test_member_change_page_shows_profile_inline_with_bio(admin_page: Page, tmp_path):
     member = factories.UserFactory.create(username="calm_swift")
     member.profile.bio = "Diagnosed in 2019; botox every twelve weeks helps me most."
+    member.profile.treatments = ["botulinum_toxin", "yoga"]
     member.profile.save()
     factories.UserFactory.create(username="other_gull")
 
@@ -173,6 +177,10 @@ def test_member_change_page_shows_profile_inline_with_bio(admin_page: Page, tmp_
     expect(inline.get_by_role("heading", name="Profile", exact=True)).to_be_visible()
     expect(inline.get_by_role("textbox", name="Bio")).to_have_value(member.profile.bio)
     expect(inline.get_by_role("combobox", name="Bio visibility")).to_have_value("members")
+    # Treatments are ticked from the fixed list, not typed as JSON.
+    expect(inline.get_by_role("checkbox", name="Botulinum toxin injections")).to_be_checked()
+    expect(inline.get_by_role("checkbox", name="Yoga")).to_be_checked()
+    expect(inline.get_by_role("checkbox", name="Acupuncture")).not_to_be_checked()
 
     shot = tmp_path / "member-change.png"
     admin_page.screenshot(path=shot, full_page=True)
