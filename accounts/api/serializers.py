@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import Profile, Role, Treatment, TrustLevel, User, Visibility
 from accounts.policies import visible_profile_fields
+from config.api.fields import StrictCharField
 
 
 class ClinicianBadgeSerializer(serializers.Serializer):
@@ -69,7 +70,7 @@ class MemberSerializer(serializers.Serializer):
 class OwnProfileSerializer(serializers.Serializer):
     """The member's own profile: every field with its visibility."""
 
-    bio = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    bio = StrictCharField(max_length=2000, allow_blank=True, required=False)
     bio_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     diagnosis_year = serializers.IntegerField(min_value=1900, allow_null=True, required=False)
     diagnosis_year_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
@@ -116,7 +117,7 @@ class MeUpdateSerializer(serializers.Serializer):
     """What a member may change about themselves here. Email and password changes go
     through the authentication API, which re-verifies them."""
 
-    display_name = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    display_name = StrictCharField(max_length=60, allow_blank=True, required=False)
     profile = OwnProfileSerializer(required=False)
 
     def validate_display_name(self, value: str) -> str:

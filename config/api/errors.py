@@ -50,6 +50,7 @@ class ApiError(exceptions.APIException):
         self.fields = fields or {}
         self.extra = extra or {}
 
+
 CSRF_FAILED_MESSAGE = "The CSRF token is missing or wrong. Fetch a fresh one and retry."
 
 

@@ -3,6 +3,7 @@
 from typing import Any, Literal
 
 from drf_spectacular import openapi
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 
@@ -79,3 +80,9 @@ class SessionTokenScheme(OpenApiAuthenticationExtension):
             "name": "X-Session-Token",
             "description": "The app client's session token from the authentication API.",
         }
+
+
+class SessionCookieScheme(SessionScheme):
+    """The browser client's session cookie, as drf-spectacular documents DRF's own class."""
+
+    target_class = "config.api.authentication.SessionAuthentication"

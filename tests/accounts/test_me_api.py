@@ -91,6 +91,8 @@ def test_patch_me_cannot_change_role_trust_email_or_username(member_client, memb
         ({"country": "XX"}, "country"),
         ({"bio_visibility": "friends"}, "bio_visibility"),
         ({"bio": "x" * 2001}, "bio"),
+        ({"bio": 12}, "bio"),
+        ({"treatments": "yoga"}, "treatments"),
     ],
 )
 def test_patch_me_refuses_bad_profile_values_and_changes_nothing(
@@ -139,3 +141,12 @@ def test_patch_me_query_count(member_client, django_assert_num_queries):
             ME, {"display_name": "A", "profile": {"bio": "b"}}, format="json"
         )
     assert response.status_code == 200
+
+
+def test_patch_me_refuses_a_number_for_the_display_name(member_client, member):
+    response = member_client.patch(ME, {"display_name": 5}, format="json")
+
+    assert response.status_code == 400
+    assert "display_name" in response.json()["fields"]
+    member.refresh_from_db()
+    assert member.display_name != "5"
