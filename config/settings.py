@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth.headless",
     "accounts",
     "community",
+    "community.forum",
 ]
 
 MIDDLEWARE = [
@@ -219,7 +220,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "accounts.models.Visibility"},
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "accounts.models.Visibility",
+        "SubscriptionLevelEnum": "community.forum.models.SubscriptionLevel",
+        "PostStateEnum": "community.forum.models.PostState",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_error_component",
@@ -290,3 +295,7 @@ CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # Login email uniqueness is enforced case-insensitively by the constraint
 # accounts_user_email_ci_unique, which Django's plain `unique=True` check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# Activity older than this never counts as unread (lists stay fast for members who return
+# after months away; like Discourse's window for "new" topics).
+FORUM_UNREAD_WINDOW_DAYS = env.int("FORUM_UNREAD_WINDOW_DAYS", default=14)

@@ -1,10 +1,160 @@
+"""Cursor pagination: stable while new rows arrive, and as cheap deep in a list as at its top.
+
+``CursorPagination`` is DRF's (one unique ordering field). ``KeysetPagination`` pages on a
+tuple of columns that all sort the same way, e.g. (is_pinned, last_post_at, id) descending,
+with a row-value comparison the database answers from an index.
+"""
+
+import base64
+import binascii
+import json
+from typing import Any, cast
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import BooleanField, Field, Model, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework import pagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from config.api.errors import ApiError
 
 
 class CursorPagination(pagination.CursorPagination):
-    """Cursor pages: stable while new rows arrive and as cheap at page 1,000 as at page 1."""
-
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-pk"
+
+
+def _invalid_cursor() -> ApiError:
+    return ApiError("This page link is not valid.", code="invalid_cursor", fields={})
+
+
+class KeysetPagination(pagination.BasePagination):
+    """Pages on ``keys`` (model field names); ``descending`` applies to all of them."""
+
+    keys: tuple[str, ...] = ("id",)
+    descending: bool = True
+    page_size = 25
+    max_page_size = 100
+    cursor_query_param = "cursor"
+
+    def __init__(self, *, keys: tuple[str, ...] | None = None, descending: bool | None = None):
+        if keys is not None:
+            self.keys = keys
+        if descending is not None:
+            self.descending = descending
+
+    # --- cursors ------------------------------------------------------------------------
+    def _encode(self, row: Model, direction: str) -> str:
+        values = [getattr(row, key if key != "id" else "pk") for key in self.keys]
+        raw = json.dumps({"v": values, "d": direction}, cls=DjangoJSONEncoder)
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def _decode(self, model: type[Model], token: str) -> tuple[list[Any], str]:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            data = json.loads(raw)
+            direction = data["d"]
+            values = data["v"]
+            if direction not in ("next", "prev") or len(values) != len(self.keys):
+                raise ValueError(direction)
+            fields = [cast(Field[Any, Any], model._meta.get_field(key)) for key in self.keys]
+            return [f.to_python(v) for f, v in zip(fields, values, strict=True)], direction
+        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
+            raise _invalid_cursor() from exc
+        except Exception as exc:  # a field's to_python refusing the value
+            raise _invalid_cursor() from exc
+
+    def _after(self, queryset: QuerySet[Any], values: list[Any], *, forward: bool) -> QuerySet[Any]:
+        model = queryset.model
+        table = model._meta.db_table
+        columns = ", ".join(f'"{table}"."{model._meta.get_field(key).column}"' for key in self.keys)
+        placeholders = ", ".join(["%s"] * len(values))
+        op = "<" if self.descending == forward else ">"
+        # Column names come from the model, values are bound parameters.
+        condition = RawSQL(  # noqa: S611
+            f"({columns}) {op} ({placeholders})", values, output_field=BooleanField()
+        )
+        return queryset.filter(condition)
+
+    def _ordering(self, *, forward: bool) -> list[str]:
+        prefix = "-" if self.descending == forward else ""
+        return [f"{prefix}{key}" for key in self.keys]
+
+    # --- DRF interface ------------------------------------------------------------------
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get("page_size")
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            raise ApiError(
+                "page_size must be a whole number.",
+                code="invalid",
+                fields={"page_size": ["Enter a whole number."]},
+            ) from None
+        return max(1, min(size, self.max_page_size))
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any]:
+        self.request = request
+        size = self.get_page_size(request)
+        token = request.query_params.get(self.cursor_query_param)
+        forward = True
+        if not token and request.query_params.get("last") in ("1", "true"):
+            # The last page, read from the end: as cheap as the first.
+            rows = list(queryset.order_by(*self._ordering(forward=False))[: size + 1])
+            self.has_previous = len(rows) > size
+            self.has_next = False
+            self.rows = list(reversed(rows[:size]))
+            return self.rows
+        if token:
+            values, direction = self._decode(queryset.model, token)
+            forward = direction == "next"
+            queryset = self._after(queryset, values, forward=forward)
+        rows = list(queryset.order_by(*self._ordering(forward=forward))[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size]
+        if not forward:
+            rows.reverse()
+        self.rows = rows
+        self.has_next = has_more if forward else bool(token)
+        self.has_previous = bool(token) if forward else has_more
+        return rows
+
+    def _link(self, token: str | None) -> str | None:
+        if token is None:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), "last")
+        return replace_query_param(url, self.cursor_query_param, token)
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next or not self.rows:
+            return None
+        return self._link(self._encode(self.rows[-1], "next"))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous or not self.rows:
+            return None
+        return self._link(self._encode(self.rows[0], "prev"))
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }

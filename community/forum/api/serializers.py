@@ -1,0 +1,271 @@
+"""Output shapes of the forum, and the input each write accepts."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import ClinicianBadgeSerializer
+from accounts.models import Role, User
+from community.forum import policies
+from community.forum.models import (
+    Board,
+    BoardVisibility,
+    Post,
+    PostingPolicy,
+    PostState,
+    ReactionKind,
+    SubscriptionLevel,
+    Thread,
+)
+from config.api.fields import StrictCharField
+
+ANONYMOUS_LABEL = "a member"
+
+
+class AuthorCardSerializer(serializers.Serializer):
+    """Who wrote something, as members see them: never the login email."""
+
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    clinician = ClinicianBadgeSerializer(allow_null=True)
+
+
+def author_card(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    badge = None
+    if user.has_valid_clinician_badge():
+        badge = {"verified_at": user.clinician_verified_at, "expires_at": user.clinician_expires_at}
+    return AuthorCardSerializer(
+        {
+            "username": user.username,
+            "display_name": user.public_name,
+            "role": user.role,
+            "clinician": badge,
+        }
+    ).data
+
+
+class BoardSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    visibility = serializers.ChoiceField(choices=BoardVisibility.choices)
+    posting_policy = serializers.ChoiceField(choices=PostingPolicy.choices)
+    allows_anonymous = serializers.BooleanField()
+    is_archived = serializers.BooleanField()
+    thread_count = serializers.IntegerField()
+    post_count = serializers.IntegerField()
+    last_post_at = serializers.DateTimeField(allow_null=True)
+    unread_threads = serializers.SerializerMethodField(
+        help_text="Threads with posts you have not read; null when signed out."
+    )
+    can_start_thread = serializers.SerializerMethodField()
+
+    def get_unread_threads(self, board: Board) -> int | None:
+        unread: dict[int, int] | None = self.context.get("unread")
+        if unread is None:
+            return None
+        return unread.get(board.pk, 0)
+
+    def get_can_start_thread(self, board: Board) -> bool:
+        user = self.context["viewer"]
+        return isinstance(user, User) and not user.is_suspended() and not board.is_archived
+
+
+class _AuthoredMixin(serializers.Serializer):
+    author = serializers.SerializerMethodField()
+    author_label = serializers.SerializerMethodField(
+        help_text="The name to show: the display name, or “a member” for anonymous posts."
+    )
+
+    @extend_schema_field(AuthorCardSerializer(allow_null=True))
+    def get_author(self, obj: Post | Thread) -> dict[str, Any] | None:
+        if not policies.can_see_author(viewer=self.context["viewer"], post=obj):
+            return None
+        return author_card(obj.author)
+
+    def get_author_label(self, obj: Post | Thread) -> str:
+        if not policies.can_see_author(viewer=self.context["viewer"], post=obj):
+            return ANONYMOUS_LABEL
+        return obj.author.public_name
+
+
+class ThreadSerializer(_AuthoredMixin):
+    id = serializers.IntegerField()
+    board = serializers.SlugField(source="board.slug")
+    title = serializers.CharField()
+    is_anonymous = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=PostState.choices)
+    is_pinned = serializers.BooleanField()
+    is_locked = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    reply_count = serializers.IntegerField()
+    last_post_at = serializers.DateTimeField()
+    last_poster = serializers.SerializerMethodField()
+    unread_count = serializers.SerializerMethodField()
+    can_reply = serializers.SerializerMethodField()
+
+    @extend_schema_field(AuthorCardSerializer(allow_null=True))
+    def get_last_poster(self, thread: Thread) -> dict[str, Any] | None:
+        viewer = self.context["viewer"]
+        anonymous = thread.last_post_anonymous and not policies.is_moderator(viewer)
+        if anonymous and not (viewer.is_authenticated and thread.last_poster_id == viewer.pk):
+            return None
+        return author_card(thread.last_poster)
+
+    def get_unread_count(self, thread: Thread) -> int:
+        return int(getattr(thread, "unread_count", 0) or 0)
+
+    def get_can_reply(self, thread: Thread) -> bool:
+        return policies.can_reply(user=self.context["viewer"], thread=thread)
+
+
+class ThreadDetailSerializer(ThreadSerializer):
+    read_position = serializers.IntegerField(source="viewer_state.read_position")
+    first_unread_position = serializers.IntegerField(
+        source="viewer_state.first_unread_position", allow_null=True
+    )
+    subscription = serializers.ChoiceField(
+        source="viewer_state.subscription", choices=SubscriptionLevel.choices, allow_null=True
+    )
+
+
+class ReactionCountsSerializer(serializers.Serializer):
+    support = serializers.IntegerField(source="support_count")
+    me_too = serializers.IntegerField(source="me_too_count")
+    helpful = serializers.IntegerField(source="helpful_count")
+
+
+class PostSerializer(_AuthoredMixin):
+    """A post as the viewer may see it. Text of a post they may not read is null."""
+
+    id = serializers.IntegerField()
+    thread = serializers.IntegerField(source="thread_id")
+    position = serializers.IntegerField()
+    reply_to = serializers.IntegerField(source="reply_to_id", allow_null=True)
+    is_anonymous = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=PostState.choices)
+    body_html = serializers.SerializerMethodField()
+    body_source = serializers.SerializerMethodField(
+        help_text="The Markdown as written; only for its author (to edit) and moderators."
+    )
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    is_edited = serializers.SerializerMethodField()
+    reactions = ReactionCountsSerializer(source="*")
+    my_reactions = serializers.SerializerMethodField()
+    can_edit = serializers.SerializerMethodField()
+    can_withdraw = serializers.SerializerMethodField()
+    can_react = serializers.SerializerMethodField()
+    can_flag = serializers.SerializerMethodField()
+
+    def _thread(self, post: Post) -> Thread:
+        thread: Thread = self.context.get("thread") or post.thread
+        return thread
+
+    def get_body_html(self, post: Post) -> str | None:
+        if not policies.can_see_post_text(viewer=self.context["viewer"], post=post):
+            return None
+        return post.body_html
+
+    def get_body_source(self, post: Post) -> str | None:
+        viewer = self.context["viewer"]
+        if policies.is_moderator(viewer) or (
+            viewer.is_authenticated and post.author_id == viewer.pk
+        ):
+            return post.body_source
+        return None
+
+    def get_is_edited(self, post: Post) -> bool:
+        return post.edited_at is not None
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(ReactionKind.choices)))
+    def get_my_reactions(self, post: Post) -> list[str]:
+        mine: dict[int, set[str]] = self.context.get("my_reactions", {})
+        return sorted(mine.get(post.pk, set()))
+
+    def get_can_edit(self, post: Post) -> bool:
+        return policies.can_edit(user=self.context["viewer"], post=post, thread=self._thread(post))
+
+    def get_can_withdraw(self, post: Post) -> bool:
+        return policies.can_withdraw(user=self.context["viewer"], post=post)
+
+    def get_can_react(self, post: Post) -> bool:
+        return policies.can_react(user=self.context["viewer"], post=post)
+
+    def get_can_flag(self, post: Post) -> bool:
+        return policies.can_flag(user=self.context["viewer"], post=post)
+
+
+class PostCreatedSerializer(PostSerializer):
+    """The author's view of the post just written, with what happens next."""
+
+    notice = serializers.SerializerMethodField(
+        help_text="Set when the post waits for a moderator: a sentence to show the author."
+    )
+
+    def get_notice(self, post: Post) -> str | None:
+        if post.state == PostState.PENDING:
+            return (
+                "Thanks for posting. A moderator will look at it shortly; until then only "
+                "you can see it."
+            )
+        return None
+
+
+class ThreadCreatedSerializer(ThreadSerializer):
+    opening_post = PostCreatedSerializer()
+
+
+class RevisionSerializer(serializers.Serializer):
+    body_source = serializers.CharField()
+    edited_by = serializers.CharField(source="edited_by.username")
+    created_at = serializers.DateTimeField()
+
+
+# --- input ------------------------------------------------------------------------------
+def _text(max_length: int, **kwargs: Any) -> StrictCharField:
+    return StrictCharField(max_length=max_length, trim_whitespace=False, **kwargs)
+
+
+class _BodyMixin(serializers.Serializer):
+    body = _text(20_000)
+
+    def validate_body(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Write something before posting.")
+        return value
+
+
+class ThreadCreateSerializer(_BodyMixin):
+    title = StrictCharField(max_length=150)
+    is_anonymous = serializers.BooleanField(default=False)
+
+
+class PostCreateSerializer(_BodyMixin):
+    reply_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    is_anonymous = serializers.BooleanField(default=False)
+
+
+class PostEditSerializer(_BodyMixin):
+    pass
+
+
+class DraftSerializer(serializers.Serializer):
+    title = _text(150, allow_blank=True, required=False, default="")
+    body = _text(20_000, allow_blank=True, required=False, default="")
+    reply_to = serializers.IntegerField(
+        source="reply_to_id", required=False, allow_null=True, min_value=1
+    )
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=SubscriptionLevel.choices)
+
+
+class ReadMarkSerializer(serializers.Serializer):
+    position = serializers.IntegerField(min_value=0, max_value=2_147_483_647)

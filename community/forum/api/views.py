@@ -1,0 +1,336 @@
+"""The forum's endpoints: validate, fetch through a selector, call one service, render."""
+
+from typing import Any, cast
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api.permissions import NotSuspended
+from accounts.models import User
+from community.forum import policies, selectors
+from community.forum.api import serializers as s
+from community.forum.models import Board, Post, ReactionKind, Thread
+from community.forum.services import drafts, following, posting, reactions
+from community.forum.services.idempotency import run_idempotent
+from config.api.errors import ApiError
+from config.api.pagination import KeysetPagination
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Send the same key when retrying: the first result is returned again.",
+)
+
+
+def _member(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def _validated(serializer_class: type[Any], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _post_page_context(request: Request, thread: Thread, posts: list[Post]) -> dict[str, Any]:
+    return {
+        "viewer": request.user,
+        "thread": thread,
+        "my_reactions": selectors.viewer_reactions(
+            viewer=request.user, post_ids=[p.pk for p in posts]
+        ),
+    }
+
+
+class _DraftActions:
+    """GET, PUT and DELETE of the member's draft for one composer context."""
+
+    def _draft_context(self, request: Request, obj: Board | Thread) -> dict[str, Any]:
+        return {"board": obj} if isinstance(obj, Board) else {"thread": obj}
+
+    def _draft(self, request: Request, obj: Board | Thread) -> Response:
+        context = self._draft_context(request, obj)
+        member = _member(request)
+        if request.method == "GET":
+            draft = selectors.draft_get(user_id=member.pk, **context)
+            return Response(s.DraftSerializer(draft).data)
+        if request.method == "DELETE":
+            if not drafts.draft_delete(user=member, **context):
+                raise Http404
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = _validated(s.DraftSerializer, request)
+        reply_to = None
+        if isinstance(obj, Thread) and data.get("reply_to_id"):
+            reply_to = Post.objects.filter(pk=data["reply_to_id"], thread=obj).first()
+        draft = drafts.draft_save(
+            user=member, title=data["title"], body=data["body"], reply_to=reply_to, **context
+        )
+        return Response(s.DraftSerializer(draft).data)
+
+
+class BoardViewSet(_DraftActions, viewsets.GenericViewSet):
+    """Topic boards, each with its threads."""
+
+    lookup_field = "slug"
+    queryset = Board.objects.none()  # describes the path parameter; reads go through selectors
+    serializer_class = s.BoardSerializer
+    pagination_class = None
+
+    def get_permissions(self) -> list[Any]:
+        if self.action in ("mark_read", "subscription", "draft"):
+            return [permissions.IsAuthenticated(), NotSuspended()]
+        return list(super().get_permissions())
+
+    def list(self, request: Request) -> Response:
+        boards = list(selectors.board_list_visible_to(viewer=request.user))
+        unread = (
+            selectors.board_unread_counts(viewer=request.user, board_ids=[b.pk for b in boards])
+            if request.user.is_authenticated
+            else None
+        )
+        context = {"viewer": request.user, "unread": unread}
+        return Response(s.BoardSerializer(boards, many=True, context=context).data)
+
+    def retrieve(self, request: Request, slug: str) -> Response:
+        board = selectors.board_get_visible(viewer=request.user, slug=slug)
+        unread = (
+            selectors.board_unread_counts(viewer=request.user, board_ids=[board.pk])
+            if request.user.is_authenticated
+            else None
+        )
+        context = {"viewer": request.user, "unread": unread}
+        return Response(s.BoardSerializer(board, context=context).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=s.ThreadSerializer(many=True),
+        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=s.ThreadCreateSerializer,
+        responses={201: s.ThreadCreatedSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=KeysetPagination)
+    def threads(self, request: Request, slug: str) -> Response:
+        board = selectors.board_get_visible(viewer=request.user, slug=slug)
+        if request.method == "POST":
+            return self._thread_create(request, board)
+        paginator = KeysetPagination(keys=("is_pinned", "last_post_at", "id"), descending=True)
+        threads = selectors.thread_list_visible_to(viewer=request.user, board=board)
+        page = paginator.paginate_queryset(threads, request, view=self)
+        data = s.ThreadSerializer(page, many=True, context={"viewer": request.user}).data
+        return paginator.get_paginated_response(data)
+
+    def _thread_create(self, request: Request, board: Board) -> Response:
+        policies.check_can_start_thread(user=request.user, board=board, is_anonymous=False)
+        data = _validated(s.ThreadCreateSerializer, request)
+
+        def create() -> tuple[int, Any]:
+            thread = posting.thread_create(author=request.user, board=board, **data)
+            context = {"viewer": request.user, "thread": thread}
+            return 201, s.ThreadCreatedSerializer(thread, context=context).data
+
+        code, body = run_idempotent(
+            user=_member(request),
+            key=request.headers.get("Idempotency-Key"),
+            scope=f"thread_create:{board.pk}",
+            create=create,
+        )
+        return Response(body, status=code)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"], url_path="mark-read")
+    def mark_read(self, request: Request, slug: str) -> Response:
+        board = selectors.board_get_visible(viewer=request.user, slug=slug)
+        following.board_mark_read(user=_member(request), board=board)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=s.SubscriptionSerializer, responses=s.SubscriptionSerializer)
+    @action(detail=True, methods=["put"])
+    def subscription(self, request: Request, slug: str) -> Response:
+        board = selectors.board_get_visible(viewer=request.user, slug=slug)
+        data = _validated(s.SubscriptionSerializer, request)
+        sub = following.subscription_set(user=_member(request), board=board, level=data["level"])
+        return Response(s.SubscriptionSerializer(sub).data)
+
+    @extend_schema(methods=["GET"], responses=s.DraftSerializer)
+    @extend_schema(methods=["PUT"], request=s.DraftSerializer, responses=s.DraftSerializer)
+    @extend_schema(methods=["DELETE"], responses={204: None})
+    @action(detail=True, methods=["get", "put", "delete"])
+    def draft(self, request: Request, slug: str) -> Response:
+        board = selectors.board_get_visible(viewer=request.user, slug=slug)
+        return self._draft(request, board)
+
+
+class ThreadViewSet(_DraftActions, viewsets.GenericViewSet):
+    """A thread: its header, its posts, replies, reading position and subscription."""
+
+    serializer_class = s.ThreadDetailSerializer
+    queryset = Thread.objects.none()
+    lookup_value_regex = "[0-9]+"
+
+    def get_permissions(self) -> list[Any]:
+        if self.action in ("read", "subscription", "draft"):
+            return [permissions.IsAuthenticated(), NotSuspended()]
+        return list(super().get_permissions())
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        thread = selectors.thread_get_visible(viewer=request.user, thread_id=int(pk))
+        thread.viewer_state = selectors.thread_viewer_state(  # type: ignore[attr-defined]
+            viewer=request.user, thread=thread
+        )
+        return Response(s.ThreadDetailSerializer(thread, context={"viewer": request.user}).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=s.PostSerializer(many=True),
+        parameters=[
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
+            OpenApiParameter(
+                "from_position", int, description="Start at this position (first unread)."
+            ),
+            OpenApiParameter("last", bool, description="The last page of the thread."),
+        ],
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=s.PostCreateSerializer,
+        responses={201: s.PostCreatedSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=KeysetPagination)
+    def posts(self, request: Request, pk: str) -> Response:
+        thread = selectors.thread_get_visible(viewer=request.user, thread_id=int(pk))
+        if request.method == "POST":
+            return self._post_create(request, thread)
+        posts = selectors.post_list_visible_to(viewer=request.user, thread=thread)
+        start = request.query_params.get("from_position")
+        if start is not None:
+            if not start.isdigit():
+                raise ApiError(
+                    "from_position must be a whole number.",
+                    code="invalid",
+                    fields={"from_position": ["Enter a whole number."]},
+                )
+            posts = posts.filter(position__gte=int(start))
+        paginator = KeysetPagination(keys=("position",), descending=False)
+        page = paginator.paginate_queryset(posts, request, view=self)
+        context = _post_page_context(request, thread, page)
+        return paginator.get_paginated_response(
+            s.PostSerializer(page, many=True, context=context).data
+        )
+
+    def _post_create(self, request: Request, thread: Thread) -> Response:
+        policies.check_can_reply(user=request.user, thread=thread)
+        data = _validated(s.PostCreateSerializer, request)
+
+        def create() -> tuple[int, Any]:
+            post = posting.post_create(
+                author=request.user,
+                thread_id=thread.pk,
+                body=data["body"],
+                reply_to_id=data.get("reply_to"),
+                is_anonymous=data["is_anonymous"],
+            )
+            context: dict[str, Any] = {"viewer": request.user, "thread": thread}
+            return 201, s.PostCreatedSerializer(post, context=context).data
+
+        code, body = run_idempotent(
+            user=_member(request),
+            key=request.headers.get("Idempotency-Key"),
+            scope=f"post_create:{thread.pk}",
+            create=create,
+        )
+        return Response(body, status=code)
+
+    @extend_schema(request=s.ReadMarkSerializer, responses=s.ReadMarkSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        thread = selectors.thread_get_visible(viewer=request.user, thread_id=int(pk))
+        data = _validated(s.ReadMarkSerializer, request)
+        stored = following.thread_mark_read(
+            user=_member(request), thread=thread, position=data["position"]
+        )
+        return Response({"position": stored})
+
+    @extend_schema(request=s.SubscriptionSerializer, responses=s.SubscriptionSerializer)
+    @action(detail=True, methods=["put"])
+    def subscription(self, request: Request, pk: str) -> Response:
+        thread = selectors.thread_get_visible(viewer=request.user, thread_id=int(pk))
+        data = _validated(s.SubscriptionSerializer, request)
+        sub = following.subscription_set(user=_member(request), thread=thread, level=data["level"])
+        return Response(s.SubscriptionSerializer(sub).data)
+
+    @extend_schema(methods=["GET"], responses=s.DraftSerializer)
+    @extend_schema(methods=["PUT"], request=s.DraftSerializer, responses=s.DraftSerializer)
+    @extend_schema(methods=["DELETE"], responses={204: None})
+    @action(detail=True, methods=["get", "put", "delete"])
+    def draft(self, request: Request, pk: str) -> Response:
+        thread = selectors.thread_get_visible(viewer=request.user, thread_id=int(pk))
+        return self._draft(request, thread)
+
+
+class PostViewSet(viewsets.GenericViewSet):
+    """One post: read it, edit or withdraw your own, react to others'."""
+
+    serializer_class = s.PostSerializer
+    queryset = Post.objects.none()
+    lookup_value_regex = "[0-9]+"
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        post = selectors.post_get_visible(viewer=request.user, post_id=int(pk))
+        context = _post_page_context(request, post.thread, [post])
+        return Response(s.PostSerializer(post, context=context).data)
+
+    @extend_schema(request=s.PostEditSerializer, responses=s.PostSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        post = selectors.post_get_visible(viewer=request.user, post_id=int(pk))
+        data = _validated(s.PostEditSerializer, request)
+        post = posting.post_edit(editor=request.user, post_id=post.pk, body=data["body"])
+        context = _post_page_context(request, post.thread, [post])
+        return Response(s.PostSerializer(post, context=context).data)
+
+    @extend_schema(request=None, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        post = selectors.post_get_visible(viewer=request.user, post_id=int(pk))
+        posting.post_withdraw(user=request.user, post_id=post.pk)
+        post = selectors.post_get_visible(viewer=request.user, post_id=post.pk)
+        context = _post_page_context(request, post.thread, [post])
+        return Response(s.PostSerializer(post, context=context).data)
+
+    @extend_schema(responses=s.RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def revisions(self, request: Request, pk: str) -> Response:
+        if not policies.is_moderator(request.user):
+            raise Http404
+        post = selectors.post_get_visible(viewer=request.user, post_id=int(pk))
+        revisions = post.revisions.select_related("edited_by").order_by("-created_at")
+        return Response(s.RevisionSerializer(revisions, many=True).data)
+
+    @extend_schema(methods=["PUT", "DELETE"], request=None, responses=s.PostSerializer)
+    @action(
+        detail=True,
+        methods=["put", "delete"],
+        url_path=r"reactions/(?P<kind>[a-z_]+)",
+        permission_classes=[permissions.IsAuthenticated, NotSuspended],
+    )
+    def reaction(self, request: Request, pk: str, kind: str) -> Response:
+        post = selectors.post_get_visible(viewer=request.user, post_id=int(pk))
+        if kind not in ReactionKind.values:
+            raise Http404
+        if request.method == "PUT":
+            reactions.reaction_add(user=request.user, post=post, kind=kind)
+        else:
+            reactions.reaction_remove(user=request.user, post=post, kind=kind)
+        post = selectors.post_get_visible(viewer=request.user, post_id=post.pk)
+        context = _post_page_context(request, post.thread, [post])
+        return Response(s.PostSerializer(post, context=context).data)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ForumConfig(AppConfig):
+    name = "community.forum"
+    label = "forum"
+    verbose_name = "Forum"

@@ -1,0 +1,177 @@
+"""Pure rules of the forum: ``check_*`` raises, the bare name answers a bool.
+
+They take already-loaded objects and never query, so list endpoints can compute every
+``can_*`` flag for a page without a query per row.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from accounts.models import TrustLevel, User
+from accounts.policies import check_not_suspended
+from community.forum.models import Board, BoardVisibility, Post, PostingPolicy, PostState, Thread
+from config.api.errors import ApiError
+
+Viewer = User | AnonymousUser
+
+
+def is_moderator(viewer: Viewer) -> bool:
+    return isinstance(viewer, User) and viewer.is_moderator
+
+
+def can_view_board(*, viewer: Viewer, board: Board) -> bool:
+    return board.visibility == BoardVisibility.PUBLIC or viewer.is_authenticated
+
+
+def can_view_thread(*, viewer: Viewer, thread: Thread) -> bool:
+    if not can_view_board(viewer=viewer, board=thread.board):
+        return False
+    if thread.state == PostState.PUBLISHED or is_moderator(viewer):
+        return True
+    return viewer.is_authenticated and thread.author_id == viewer.pk
+
+
+def can_see_post_text(*, viewer: Viewer, post: Post) -> bool:
+    """Published text for all who see the thread; any other state for its author and mods."""
+    if post.state == PostState.PUBLISHED or is_moderator(viewer):
+        return True
+    return (
+        viewer.is_authenticated
+        and post.author_id == viewer.pk
+        and (post.state != PostState.WITHDRAWN)
+    )
+
+
+def can_see_author(*, viewer: Viewer, post: Post | Thread) -> bool:
+    """An anonymous post's author is known only to the author and to moderators."""
+    if not post.is_anonymous or is_moderator(viewer):
+        return True
+    return viewer.is_authenticated and post.author_id == viewer.pk
+
+
+def initial_state(*, author: User, board: Board) -> str:
+    """Where a new post starts: held for approval under the board's posting policy."""
+    if author.is_moderator:
+        return PostState.PUBLISHED
+    if board.posting_policy == PostingPolicy.PREMODERATE_ALL:
+        return PostState.PENDING
+    if board.posting_policy == PostingPolicy.PREMODERATE_NEW and (
+        author.trust_level == TrustLevel.NEW
+    ):
+        return PostState.PENDING
+    return PostState.PUBLISHED
+
+
+def _check_can_write(*, user: Viewer) -> User:
+    if not isinstance(user, User):
+        raise ApiError("Sign in to do this.", code="not_authenticated", status_code=401)
+    check_not_suspended(user=user)
+    return user
+
+
+def check_can_start_thread(*, user: Viewer, board: Board, is_anonymous: bool) -> User:
+    author = _check_can_write(user=user)
+    if board.is_archived:
+        raise ApiError(
+            "This board is archived: it can be read but takes no new posts.",
+            code="board_archived",
+            status_code=403,
+        )
+    if is_anonymous and not board.allows_anonymous:
+        raise ApiError(
+            "This board does not allow anonymous posts.",
+            code="invalid",
+            fields={"is_anonymous": ["This board does not allow anonymous posts."]},
+        )
+    return author
+
+
+def check_can_reply(*, user: Viewer, thread: Thread, is_anonymous: bool = False) -> User:
+    author = check_can_start_thread(user=user, board=thread.board, is_anonymous=is_anonymous)
+    if thread.is_locked and not author.is_moderator:
+        raise ApiError(
+            "This thread is locked: it can be read but takes no new replies.",
+            code="thread_locked",
+            status_code=403,
+        )
+    if thread.state != PostState.PUBLISHED:
+        raise ApiError(
+            "Replies open once this thread is approved.",
+            code="thread_not_published",
+            status_code=403,
+        )
+    return author
+
+
+def can_reply(*, user: Viewer, thread: Thread) -> bool:
+    if not isinstance(user, User) or user.is_suspended() or thread.board.is_archived:
+        return False
+    if thread.is_locked and not user.is_moderator:
+        return False
+    return thread.state == PostState.PUBLISHED
+
+
+def _is_author(user: Viewer, post: Post) -> bool:
+    return isinstance(user, User) and post.author_id == user.pk
+
+
+def can_edit(*, user: Viewer, post: Post, thread: Thread) -> bool:
+    return (
+        _is_author(user, post)
+        and isinstance(user, User)
+        and not user.is_suspended()
+        and post.state in (PostState.PUBLISHED, PostState.PENDING)
+        and not thread.is_locked
+        and not thread.board.is_archived
+    )
+
+
+def check_can_edit(*, user: Viewer, post: Post) -> User:
+    author = _check_can_write(user=user)
+    if not _is_author(author, post):
+        raise ApiError(
+            "Only its author can edit a post.", code="permission_denied", status_code=403
+        )
+    if not can_edit(user=author, post=post, thread=post.thread):
+        raise ApiError("This post can no longer be edited.", code="not_editable", status_code=403)
+    return author
+
+
+def can_withdraw(*, user: Viewer, post: Post) -> bool:
+    return (
+        _is_author(user, post)
+        and isinstance(user, User)
+        and not user.is_suspended()
+        and post.state in (PostState.PUBLISHED, PostState.PENDING)
+    )
+
+
+def check_can_withdraw(*, user: Viewer, post: Post) -> User:
+    author = _check_can_write(user=user)
+    if not _is_author(author, post):
+        raise ApiError(
+            "Only its author can withdraw a post.", code="permission_denied", status_code=403
+        )
+    return author
+
+
+def can_react(*, user: Viewer, post: Post) -> bool:
+    return (
+        isinstance(user, User)
+        and not user.is_suspended()
+        and post.state == PostState.PUBLISHED
+        and post.author_id != user.pk
+    )
+
+
+def check_can_react(*, user: Viewer, post: Post) -> User:
+    member = _check_can_write(user=user)
+    if post.author_id == member.pk:
+        raise ApiError("You cannot react to your own post.", code="own_post", status_code=403)
+    if post.state != PostState.PUBLISHED:
+        raise Http404
+    return member
+
+
+def can_flag(*, user: Viewer, post: Post) -> bool:
+    return can_react(user=user, post=post)

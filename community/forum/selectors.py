@@ -1,0 +1,244 @@
+"""Reads of the forum, already narrowed to what the viewer may see.
+
+Whatever a viewer may not see is a 404, the same as what does not exist.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from community.forum import policies
+from community.forum.models import (
+    Board,
+    BoardReadMark,
+    BoardVisibility,
+    Draft,
+    Post,
+    PostState,
+    ReadState,
+    Subscription,
+    Thread,
+)
+from community.forum.policies import Viewer
+
+# Posts others may see: published ones, and withdrawn ones as a placeholder without text.
+LISTED_STATES = (PostState.PUBLISHED, PostState.WITHDRAWN)
+
+
+def unread_window_start() -> datetime:
+    """Activity older than this never counts as unread (like Discourse's "new" window)."""
+    return timezone.now() - timedelta(days=settings.FORUM_UNREAD_WINDOW_DAYS)
+
+
+def board_list_visible_to(*, viewer: Viewer) -> QuerySet[Board]:
+    """Boards in their order; members-only boards only for signed-in members."""
+    boards = Board.objects.order_by("position", "id")
+    if not viewer.is_authenticated:
+        boards = boards.filter(visibility=BoardVisibility.PUBLIC)
+    return boards
+
+
+def board_unread_counts(*, viewer: Viewer, board_ids: list[int]) -> dict[int, int]:
+    """Threads per board with posts the member has not read (within the unread window).
+
+    One query for all boards.
+    """
+    if not viewer.is_authenticated or not board_ids:
+        return {}
+    rows = (
+        _threads_with_read_state(viewer=viewer)
+        .filter(board_id__in=board_ids, state=PostState.PUBLISHED)
+        .filter(last_post_at__gt=F("unread_since"))
+        .exclude(Q(read_position__gte=F("last_published_position")))
+        .values("board_id")
+        .annotate(unread=Count("id"))
+        .order_by()
+    )
+    return {row["board_id"]: row["unread"] for row in rows}
+
+
+def board_get_visible(*, viewer: Viewer, slug: str) -> Board:
+    board = Board.objects.filter(slug=slug).first()
+    if board is None or not policies.can_view_board(viewer=viewer, board=board):
+        raise Http404
+    return board
+
+
+def _threads_with_read_state(*, viewer: Viewer) -> QuerySet[Thread]:
+    """Threads annotated with the member's read position and the time unread counting starts."""
+    member = cast(User, viewer)
+    reads = ReadState.objects.filter(user=member, thread_id=OuterRef("pk"))
+    marks = BoardReadMark.objects.filter(user=member, board_id=OuterRef("board_id"))
+    window = unread_window_start()
+    return Thread.objects.annotate(
+        read_position=Coalesce(Subquery(reads.values("last_read_position")[:1]), Value(0)),
+        unread_since=Greatest(
+            Coalesce(Subquery(marks.values("read_at")[:1]), Value(window)), Value(window)
+        ),
+    )
+
+
+def thread_list_visible_to(*, viewer: Viewer, board: Board) -> QuerySet[Thread]:
+    """Published threads of a board, pinned first then by last activity, with unread counts.
+
+    Ordered for keyset pagination on (is_pinned, last_post_at, id), all descending.
+    """
+    if viewer.is_authenticated:
+        threads = _threads_with_read_state(viewer=viewer).annotate(
+            unread_count=Case(
+                When(last_post_at__lte=F("unread_since"), then=Value(0)),
+                When(read_position__gte=F("last_published_position"), then=Value(0)),
+                default=Subquery(
+                    Post.objects.filter(
+                        thread_id=OuterRef("pk"),
+                        state=PostState.PUBLISHED,
+                        position__gt=OuterRef("read_position"),
+                        created_at__gt=OuterRef("unread_since"),
+                    )
+                    .order_by()
+                    .values("thread_id")
+                    .annotate(n=Count("id"))
+                    .values("n")[:1]
+                ),
+                output_field=IntegerField(),
+            )
+        )
+    else:
+        threads = Thread.objects.annotate(unread_count=Value(0, output_field=IntegerField()))
+    return (
+        threads.filter(board=board, state=PostState.PUBLISHED)
+        .select_related("author", "last_poster", "board")
+        .order_by("-is_pinned", "-last_post_at", "-id")
+    )
+
+
+def thread_get_visible(*, viewer: Viewer, thread_id: int) -> Thread:
+    """A thread the viewer may see, with its board and author."""
+    thread = Thread.objects.select_related("board", "author", "last_poster").filter(pk=thread_id)
+    found = thread.first()
+    if found is None or not policies.can_view_thread(viewer=viewer, thread=found):
+        raise Http404
+    return found
+
+
+@dataclass(frozen=True)
+class ThreadViewerState:
+    """What the thread looks like to this member: how far they read, how they follow it."""
+
+    read_position: int
+    first_unread_position: int | None
+    subscription: str | None
+
+
+def thread_viewer_state(*, viewer: Viewer, thread: Thread) -> ThreadViewerState:
+    if not viewer.is_authenticated:
+        return ThreadViewerState(read_position=0, first_unread_position=None, subscription=None)
+    row = (
+        Thread.objects.filter(pk=thread.pk)
+        .annotate(
+            read_position=Coalesce(
+                Subquery(
+                    ReadState.objects.filter(user_id=viewer.pk, thread_id=OuterRef("pk")).values(
+                        "last_read_position"
+                    )[:1]
+                ),
+                Value(0),
+            ),
+            level=Subquery(
+                Subscription.objects.filter(user_id=viewer.pk, thread_id=OuterRef("pk")).values(
+                    "level"
+                )[:1]
+            ),
+        )
+        .annotate(
+            first_unread=Subquery(
+                Post.objects.filter(
+                    thread_id=OuterRef("pk"),
+                    state=PostState.PUBLISHED,
+                    position__gt=OuterRef("read_position"),
+                )
+                .order_by("position")
+                .values("position")[:1]
+            )
+        )
+        .values("read_position", "level", "first_unread")
+        .get()
+    )
+    return ThreadViewerState(
+        read_position=row["read_position"],
+        first_unread_position=row["first_unread"],
+        subscription=row["level"],
+    )
+
+
+def post_visibility_filter(*, viewer: Viewer) -> Q:
+    """Posts a viewer sees listed in a thread they can see."""
+    if policies.is_moderator(viewer):
+        return Q()
+    listed = Q(state__in=LISTED_STATES)
+    if viewer.is_authenticated:
+        return listed | Q(author_id=viewer.pk)
+    return listed
+
+
+def post_list_visible_to(*, viewer: Viewer, thread: Thread) -> QuerySet[Post]:
+    """The thread's posts this viewer sees, in order (keyset-paginated on position)."""
+    return (
+        Post.objects.filter(thread=thread)
+        .filter(post_visibility_filter(viewer=viewer))
+        .select_related("author")
+        .order_by("position")
+    )
+
+
+def post_get_visible(*, viewer: Viewer, post_id: int) -> Post:
+    """A post the viewer may see, with its thread, board and author."""
+    post = (
+        Post.objects.select_related("thread__board", "author")
+        .filter(pk=post_id)
+        .filter(post_visibility_filter(viewer=viewer))
+        .first()
+    )
+    if post is None or not policies.can_view_thread(viewer=viewer, thread=post.thread):
+        raise Http404
+    return post
+
+
+def viewer_reactions(*, viewer: Viewer, post_ids: list[int]) -> dict[int, set[str]]:
+    """The kinds of reaction the member gave, per post, for one page of posts (one query)."""
+    from community.forum.models import Reaction
+
+    if not viewer.is_authenticated or not post_ids:
+        return {}
+    mine: dict[int, set[str]] = {}
+    for post_id, kind in Reaction.objects.filter(
+        user_id=viewer.pk, post_id__in=post_ids
+    ).values_list("post_id", "kind"):
+        mine.setdefault(post_id, set()).add(kind)
+    return mine
+
+
+def draft_get(*, user_id: int, board: Board | None = None, thread: Thread | None = None) -> Draft:
+    """The member's draft for a new thread in ``board`` or a reply in ``thread``; 404 if none."""
+    draft = Draft.objects.filter(user_id=user_id, board=board, thread=thread).first()
+    if draft is None:
+        raise Http404
+    return draft

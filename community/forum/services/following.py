@@ -1,0 +1,45 @@
+"""Subscriptions (watching, normal, muted) and how far members have read."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from community.forum.models import Board, BoardReadMark, ReadState, Subscription, Thread
+
+
+def subscription_set(
+    *, user: User, level: str, thread: Thread | None = None, board: Board | None = None
+) -> Subscription:
+    """Sets how the member follows one thread or one board. Setting the same level again
+    changes nothing."""
+    subscription, _ = Subscription.objects.update_or_create(
+        user=user, thread=thread, board=board, defaults={"level": level}
+    )
+    return subscription
+
+
+def thread_mark_read(*, user: User, thread: Thread, position: int) -> int:
+    """Moves the member's read marker forward to ``position`` (never back, never past the
+    end). Returns the position now stored."""
+    position = max(0, min(position, thread.last_position))
+    updated = ReadState.objects.filter(
+        user=user, thread=thread, last_read_position__lt=position
+    ).update(last_read_position=position, updated_at=timezone.now())
+    if not updated:
+        try:
+            with transaction.atomic():
+                state, _ = ReadState.objects.get_or_create(
+                    user=user, thread=thread, defaults={"last_read_position": position}
+                )
+        except IntegrityError:
+            state = ReadState.objects.get(user=user, thread=thread)
+        return state.last_read_position
+    return position
+
+
+def board_mark_read(*, user: User, board: Board) -> BoardReadMark:
+    """Everything posted in the board until now counts as read for this member."""
+    mark, _ = BoardReadMark.objects.update_or_create(
+        user=user, board=board, defaults={"read_at": timezone.now()}
+    )
+    return mark

@@ -1,0 +1,226 @@
+"""Starting threads, replying, editing and withdrawing: the writes members make every day."""
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from community.forum import policies
+from community.forum.markdown import mentioned_usernames, render_markdown
+from community.forum.models import (
+    Board,
+    Draft,
+    Mention,
+    Post,
+    PostRevision,
+    PostState,
+    ReadState,
+    Subscription,
+    SubscriptionLevel,
+    Thread,
+)
+from community.forum.policies import Viewer
+from community.forum.services import counters
+from config.api.errors import ApiError
+
+
+def _mentions_save(*, post: Post, source: str) -> list[int]:
+    """Stores a mention for every known ``@name`` other than the author; unknown names stay
+    plain text. Returns the ids of members newly mentioned."""
+    names = mentioned_usernames(source)
+    if not names:
+        return []
+    users = (
+        User.objects.annotate(name=Lower("username"))
+        .filter(name__in=names, is_active=True)
+        .exclude(pk=post.author_id)
+        .values_list("pk", flat=True)
+    )
+    already = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
+    new_ids = [pk for pk in users if pk not in already]
+    Mention.objects.bulk_create(
+        [Mention(post=post, user_id=pk) for pk in new_ids], ignore_conflicts=True
+    )
+    return new_ids
+
+
+def _auto_watch(*, user: User, thread: Thread) -> None:
+    """Members follow threads they start or reply to, unless they chose a level already."""
+    Subscription.objects.get_or_create(
+        user=user, thread=thread, defaults={"level": SubscriptionLevel.WATCHING}
+    )
+
+
+def _mark_read_to(*, user: User, thread: Thread, position: int) -> None:
+    updated = ReadState.objects.filter(
+        user=user, thread=thread, last_read_position__lt=position
+    ).update(last_read_position=position, updated_at=timezone.now())
+    if not updated:
+        ReadState.objects.get_or_create(
+            user=user, thread=thread, defaults={"last_read_position": position}
+        )
+
+
+@transaction.atomic
+def thread_create(
+    *, author: Viewer, board: Board, title: str, body: str, is_anonymous: bool = False
+) -> Thread:
+    """Starts a thread with its opening post, published or held under the board's policy.
+
+    Deletes the member's draft for this board only once the thread exists.
+    """
+    member = policies.check_can_start_thread(user=author, board=board, is_anonymous=is_anonymous)
+    now = timezone.now()
+    state = policies.initial_state(author=member, board=board)
+    thread = Thread.objects.create(
+        board=board,
+        title=title,
+        author=member,
+        is_anonymous=is_anonymous,
+        state=PostState.PENDING,
+        created_at=now,
+        last_post_at=now,
+        last_position=1,
+    )
+    post = Post.objects.create(
+        thread=thread,
+        author=member,
+        is_anonymous=is_anonymous,
+        position=1,
+        body_source=body,
+        body_html=render_markdown(body),
+        state=state,
+        created_at=now,
+    )
+    if state == PostState.PUBLISHED:
+        changed = counters.on_post_published(thread=thread, post=post)
+        thread.save(update_fields=changed)
+    _mentions_save(post=post, source=body)
+    _auto_watch(user=member, thread=thread)
+    _mark_read_to(user=member, thread=thread, position=1)
+    Draft.objects.filter(user=member, board=board).delete()
+    thread.opening_post = post  # type: ignore[attr-defined]
+    return thread
+
+
+def _reply_to_in_thread(*, viewer: User, thread: Thread, reply_to_id: int | None) -> Post | None:
+    if reply_to_id is None:
+        return None
+    from community.forum.selectors import post_visibility_filter
+
+    target = (
+        Post.objects.filter(pk=reply_to_id, thread=thread)
+        .filter(post_visibility_filter(viewer=viewer))
+        .first()
+    )
+    if target is None:
+        raise ApiError(
+            "That post is not in this thread.",
+            code="invalid",
+            fields={"reply_to": ["That post is not in this thread."]},
+        )
+    return target
+
+
+@transaction.atomic
+def post_create(
+    *,
+    author: Viewer,
+    thread_id: int,
+    body: str,
+    reply_to_id: int | None = None,
+    is_anonymous: bool = False,
+) -> Post:
+    """Replies in a thread: takes the next position under the thread's row lock, so counters
+    stay right under concurrent replies. Deletes the member's reply draft once posted."""
+    thread = (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("board")
+        .filter(pk=thread_id)
+        .first()
+    )
+    if thread is None or not policies.can_view_thread(viewer=author, thread=thread):
+        raise Http404
+    member = policies.check_can_reply(user=author, thread=thread, is_anonymous=is_anonymous)
+    reply_to = _reply_to_in_thread(viewer=member, thread=thread, reply_to_id=reply_to_id)
+    state = policies.initial_state(author=member, board=thread.board)
+    position = thread.last_position + 1
+    post = Post.objects.create(
+        thread=thread,
+        author=member,
+        is_anonymous=is_anonymous,
+        position=position,
+        reply_to=reply_to,
+        body_source=body,
+        body_html=render_markdown(body),
+        state=state,
+    )
+    thread.last_position = position
+    changed = ["last_position"]
+    if state == PostState.PUBLISHED:
+        changed += counters.on_post_published(thread=thread, post=post)
+    thread.save(update_fields=changed)
+    _mentions_save(post=post, source=body)
+    _auto_watch(user=member, thread=thread)
+    _mark_read_to(user=member, thread=thread, position=position)
+    Draft.objects.filter(user=member, thread=thread).delete()
+    return post
+
+
+def _locked_post(*, post_id: int) -> Post:
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread__board")
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None:
+        raise Http404
+    return post
+
+
+@transaction.atomic
+def post_edit(*, editor: Viewer, post_id: int, body: str) -> Post:
+    """Changes a post's text, keeping the previous text as a revision. Sending the same text
+    again changes nothing and writes no revision."""
+    post = _locked_post(post_id=post_id)
+    if not policies.can_view_thread(viewer=editor, thread=post.thread):
+        raise Http404
+    member = policies.check_can_edit(user=editor, post=post)
+    if body == post.body_source:
+        return post
+    PostRevision.objects.create(post=post, body_source=post.body_source, edited_by=member)
+    post.body_source = body
+    post.body_html = render_markdown(body)
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body_source", "body_html", "edited_at"])
+    _mentions_save(post=post, source=body)
+    return post
+
+
+@transaction.atomic
+def post_withdraw(*, user: Viewer, post_id: int) -> bool:
+    """The author takes their post back: it shows as withdrawn, its text kept for moderators.
+
+    Idempotent: returns False when the post was already withdrawn.
+    """
+    post = _locked_post(post_id=post_id)
+    if not policies.can_view_thread(viewer=user, thread=post.thread):
+        raise Http404
+    policies.check_can_withdraw(user=user, post=post)
+    if post.state == PostState.WITHDRAWN:
+        return False
+    if post.state not in (PostState.PUBLISHED, PostState.PENDING):
+        raise ApiError(
+            "This post can no longer be withdrawn.", code="not_withdrawable", status_code=403
+        )
+    was_published = post.state == PostState.PUBLISHED
+    post.state = PostState.WITHDRAWN
+    post.save(update_fields=["state"])
+    if was_published:
+        thread = Thread.objects.select_for_update(of=("self",)).get(pk=post.thread_id)
+        changed = counters.on_post_unpublished(thread=thread, post=post)
+        if changed:
+            thread.save(update_fields=changed)
+    return True
