@@ -3,9 +3,11 @@ from typing import Any
 
 import factory
 from allauth.account.models import EmailAddress
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Role, TrustLevel, User
+from community.forum.models import Board, BoardVisibility, Post, PostingPolicy, PostState, Thread
 
 PASSWORD = "a-long-test-password-42"
 
@@ -50,3 +52,84 @@ class AdminFactory(UserFactory):
 
 class SuspendedMemberFactory(UserFactory):
     suspended_until = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+# --- forum -------------------------------------------------------------------------------
+class BoardFactory(factory.django.DjangoModelFactory[Board]):
+    class Meta:
+        model = Board
+
+    slug = factory.Sequence(lambda n: f"board-{n}")
+    name = factory.Sequence(lambda n: f"Board {n}")
+    description = "Talk about living with cervical dystonia."
+    position = factory.Sequence(lambda n: n)
+    visibility = BoardVisibility.PUBLIC
+    posting_policy = PostingPolicy.OPEN
+
+
+def make_thread(
+    *,
+    board: Board,
+    author: User,
+    title: str = "Botox wearing off early",
+    body: str = "My injections seem to wear off after eight weeks. Anyone else?",
+    is_anonymous: bool = False,
+    state: str = PostState.PUBLISHED,
+) -> Thread:
+    """A thread through the real service, then moved to ``state`` when another is wanted."""
+    from community.forum.services.posting import thread_create
+
+    thread = thread_create(
+        author=author, board=board, title=title, body=body, is_anonymous=is_anonymous
+    )
+    if state != thread.state:
+        _force_state(post=thread.opening_post, state=state)  # type: ignore[attr-defined]
+        thread.refresh_from_db()
+    return thread
+
+
+def make_reply(
+    *,
+    thread: Thread,
+    author: User,
+    body: str = "Same here. My neurologist moved me to ten-week cycles.",
+    is_anonymous: bool = False,
+    state: str = PostState.PUBLISHED,
+) -> Post:
+    """A reply through the real service, then moved to ``state`` when another is wanted."""
+    from community.forum.services.posting import post_create
+
+    post = post_create(author=author, thread_id=thread.pk, body=body, is_anonymous=is_anonymous)
+    if state != post.state:
+        _force_state(post=post, state=state)
+        post.refresh_from_db()
+    return post
+
+
+def _force_state(*, post: Post, state: str) -> None:
+    """Test set-up only: puts a post (and, for an opening post, its thread) into ``state``.
+
+    Counters follow what the services would do for a post that was never published.
+    """
+    from community.forum.services import counters
+
+    thread = Thread.objects.get(pk=post.thread_id)
+    was_published = post.state == PostState.PUBLISHED
+    post.state = state
+    post.save(update_fields=["state"])
+    if post.position == 1:
+        Thread.objects.filter(pk=thread.pk).update(state=state)
+        if was_published and state != PostState.PUBLISHED:
+            Board.objects.filter(pk=thread.board_id).update(
+                thread_count=F("thread_count") - 1, post_count=F("post_count") - 1
+            )
+        elif not was_published and state == PostState.PUBLISHED:
+            changed = counters.on_post_published(thread=thread, post=post)
+            thread.save(update_fields=changed)
+    elif was_published and state != PostState.PUBLISHED:
+        changed = counters.on_post_unpublished(thread=thread, post=post)
+        if changed:
+            thread.save(update_fields=changed)
+    elif not was_published and state == PostState.PUBLISHED:
+        changed = counters.on_post_published(thread=thread, post=post)
+        thread.save(update_fields=changed)
