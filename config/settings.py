@@ -299,3 +299,11 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # Activity older than this never counts as unread (lists stay fast for members who return
 # after months away; like Discourse's window for "new" topics).
 FORUM_UNREAD_WINDOW_DAYS = env.int("FORUM_UNREAD_WINDOW_DAYS", default=14)
+
+# Periodic tasks, run by `celery -A config beat`.
+CELERY_BEAT_SCHEDULE = {
+    "forum-purge-idempotency-records": {
+        "task": "forum.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
+}
