@@ -39,6 +39,14 @@ def _redis_cache_per_run():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Members are created by the hundred; a cheap hasher keeps that fast. Sign-in still goes
+    through the real password check."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle and rate-limit counters start at zero in every test."""

@@ -149,35 +149,32 @@ class ThreadViewerState:
 
 
 def thread_viewer_state(*, viewer: Viewer, thread: Thread) -> ThreadViewerState:
+    """How far the member read, where to open the thread, and how they follow it; one query.
+
+    The first unread post follows the same rule as the unread counts in lists (board marks
+    and the unread window included).
+    """
     if not viewer.is_authenticated:
         return ThreadViewerState(read_position=0, first_unread_position=None, subscription=None)
     row = (
-        Thread.objects.filter(pk=thread.pk)
+        _threads_with_read_state(viewer=viewer)
+        .filter(pk=thread.pk)
         .annotate(
-            read_position=Coalesce(
-                Subquery(
-                    ReadState.objects.filter(user_id=viewer.pk, thread_id=OuterRef("pk")).values(
-                        "last_read_position"
-                    )[:1]
-                ),
-                Value(0),
-            ),
             level=Subquery(
                 Subscription.objects.filter(user_id=viewer.pk, thread_id=OuterRef("pk")).values(
                     "level"
                 )[:1]
             ),
-        )
-        .annotate(
             first_unread=Subquery(
                 Post.objects.filter(
                     thread_id=OuterRef("pk"),
                     state=PostState.PUBLISHED,
                     position__gt=OuterRef("read_position"),
+                    created_at__gt=OuterRef("unread_since"),
                 )
                 .order_by("position")
                 .values("position")[:1]
-            )
+            ),
         )
         .values("read_position", "level", "first_unread")
         .get()

@@ -1,7 +1,7 @@
 """Denormalised counters on threads and boards, changed only here, inside the callers'
 transactions and after they locked the thread row."""
 
-from django.db.models import F
+from django.db.models import F, Max
 from django.db.models.functions import Coalesce, Greatest
 
 from community.forum.models import Board, Post, PostState, Thread
@@ -35,9 +35,18 @@ def on_post_unpublished(*, thread: Thread, post: Post) -> list[str]:
 
     The thread keeps its last activity time: taking a post away is not new activity.
     """
-    if post.position == 1:
-        Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") - 1)
-        return []
-    thread.reply_count = max(thread.reply_count - 1, 0)
     Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") - 1)
-    return ["reply_count"]
+    changed: list[str] = []
+    if post.position == thread.last_published_position:
+        # "Read to the end" now ends at the last post still published.
+        last = (
+            Post.objects.filter(thread_id=thread.pk, state=PostState.PUBLISHED)
+            .exclude(pk=post.pk)
+            .aggregate(last=Max("position"))["last"]
+        )
+        thread.last_published_position = last or 0
+        changed.append("last_published_position")
+    if post.position != 1:
+        thread.reply_count = max(thread.reply_count - 1, 0)
+        changed.append("reply_count")
+    return changed

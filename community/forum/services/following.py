@@ -20,8 +20,9 @@ def subscription_set(
 
 def thread_mark_read(*, user: User, thread: Thread, position: int) -> int:
     """Moves the member's read marker forward to ``position`` (never back, never past the
-    end). Returns the position now stored."""
-    position = max(0, min(position, thread.last_position))
+    last published post, so a post approved later still counts as unread). Returns the
+    position now stored."""
+    position = max(0, min(position, thread.last_published_position))
     updated = ReadState.objects.filter(
         user=user, thread=thread, last_read_position__lt=position
     ).update(last_read_position=position, updated_at=timezone.now())
