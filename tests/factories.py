@@ -3,7 +3,6 @@ from typing import Any
 
 import factory
 from allauth.account.models import EmailAddress
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Role, TrustLevel, User
@@ -107,29 +106,20 @@ def make_reply(
 
 
 def _force_state(*, post: Post, state: str) -> None:
-    """Test set-up only: puts a post (and, for an opening post, its thread) into ``state``.
-
-    Counters follow what the services would do for a post that was never published.
-    """
+    """Test set-up only: puts a post into ``state`` with the counters the services keep."""
     from community.forum.services import counters
 
     thread = Thread.objects.get(pk=post.thread_id)
     was_published = post.state == PostState.PUBLISHED
     post.state = state
     post.save(update_fields=["state"])
-    if post.position == 1:
-        Thread.objects.filter(pk=thread.pk).update(state=state)
-        if was_published and state != PostState.PUBLISHED:
-            Board.objects.filter(pk=thread.board_id).update(
-                thread_count=F("thread_count") - 1, post_count=F("post_count") - 1
-            )
-        elif not was_published and state == PostState.PUBLISHED:
-            changed = counters.on_post_published(thread=thread, post=post)
-            thread.save(update_fields=changed)
-    elif was_published and state != PostState.PUBLISHED:
+    changed: list[str] = []
+    if was_published and state != PostState.PUBLISHED:
         changed = counters.on_post_unpublished(thread=thread, post=post)
-        if changed:
-            thread.save(update_fields=changed)
     elif not was_published and state == PostState.PUBLISHED:
         changed = counters.on_post_published(thread=thread, post=post)
-        thread.save(update_fields=changed)
+    elif post.position == 1:
+        thread.state = state
+        changed = ["state"]
+    if changed:
+        thread.save(update_fields=list(dict.fromkeys(changed)))

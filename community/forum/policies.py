@@ -31,22 +31,21 @@ def can_view_thread(*, viewer: Viewer, thread: Thread) -> bool:
     return viewer.is_authenticated and thread.author_id == viewer.pk
 
 
+def _is_own(viewer: Viewer, post: Post | Thread) -> bool:
+    return viewer.is_authenticated and post.author_id == viewer.pk
+
+
 def can_see_post_text(*, viewer: Viewer, post: Post) -> bool:
     """Published text for all who see the thread; any other state for its author and mods."""
-    if post.state == PostState.PUBLISHED or is_moderator(viewer):
-        return True
-    return (
-        viewer.is_authenticated
-        and post.author_id == viewer.pk
-        and (post.state != PostState.WITHDRAWN)
-    )
+    return post.state == PostState.PUBLISHED or is_moderator(viewer) or _is_own(viewer, post)
 
 
 def can_see_author(*, viewer: Viewer, post: Post | Thread) -> bool:
-    """An anonymous post's author is known only to the author and to moderators."""
-    if not post.is_anonymous or is_moderator(viewer):
+    """Who wrote it is hidden from others when it was posted anonymously, and when its author
+    withdrew it (the placeholder names no one)."""
+    if is_moderator(viewer) or _is_own(viewer, post):
         return True
-    return viewer.is_authenticated and post.author_id == viewer.pk
+    return not post.is_anonymous and post.state != PostState.WITHDRAWN
 
 
 def initial_state(*, author: User, board: Board) -> str:

@@ -8,9 +8,9 @@ with a row-value comparison the database answers from an index.
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any, cast
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import BooleanField, Field, Model, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework import pagination
@@ -50,7 +50,9 @@ class KeysetPagination(pagination.BasePagination):
     # --- cursors ------------------------------------------------------------------------
     def _encode(self, row: Model, direction: str) -> str:
         values = [getattr(row, key if key != "id" else "pk") for key in self.keys]
-        raw = json.dumps({"v": values, "d": direction}, cls=DjangoJSONEncoder)
+        # Full microseconds: rows in the same millisecond must not be skipped.
+        values = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+        raw = json.dumps({"v": values, "d": direction})
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     def _decode(self, model: type[Model], token: str) -> tuple[list[Any], str]:
@@ -61,7 +63,9 @@ class KeysetPagination(pagination.BasePagination):
             values = data["v"]
             if direction not in ("next", "prev") or len(values) != len(self.keys):
                 raise ValueError(direction)
-            fields = [cast(Field[Any, Any], model._meta.get_field(key)) for key in self.keys]
+            if any(value is None for value in values):
+                raise ValueError("a cursor never holds null")
+            fields = [cast("Field[Any, Any]", model._meta.get_field(key)) for key in self.keys]
             return [f.to_python(v) for f, v in zip(fields, values, strict=True)], direction
         except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
             raise _invalid_cursor() from exc

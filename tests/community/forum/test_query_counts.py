@@ -1,0 +1,200 @@
+"""Every forum list and detail costs the same number of queries for 2 items as for 25.
+
+The rows differ the way real ones do (different authors, anonymous posts, a clinician badge,
+pinned and locked threads, withdrawn placeholders, the signed-in member's own posts, reactions
+and reading positions), so any work done per row shows up as a difference.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from community.forum.models import Board, BoardVisibility, PostState, ReactionKind, Thread
+from community.forum.services import following, reactions
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FEW = 2
+MANY = 25  # one full page at the default page size
+KINDS = list(ReactionKind.values)
+
+
+class Forum:
+    """A board with threads and a thread with posts, grown on demand."""
+
+    def __init__(self, member):
+        self.member = member
+        self.writers = [
+            factories.UserFactory(password=None),
+            factories.UserFactory(password=None, display_name=""),
+            factories.ModeratorFactory(password=None),
+            factories.UserFactory(
+                password=None,
+                clinician_verified_at=timezone.now() - timedelta(days=30),
+                clinician_expires_at=timezone.now() + timedelta(days=300),
+            ),
+            factories.UserFactory(password=None),
+        ]
+        self.members_board = factories.BoardFactory(visibility=BoardVisibility.MEMBERS)
+        factories.make_thread(board=self.members_board, author=self.writers[1])
+        self.board = factories.BoardFactory(allows_anonymous=True)
+        self.thread = factories.make_thread(board=self.board, author=self.writers[0])
+        self.opening = self.thread.posts.get(position=1)
+        reactions.reaction_add(user=member, post=self.opening, kind=ReactionKind.SUPPORT)
+        following.board_mark_read(user=member, board=self.board)
+        self.public_boards = 1
+        self.threads = 1
+        self.posts = 1
+
+    def writer(self, i: int):
+        return self.writers[i % len(self.writers)]
+
+    def react(self, i: int, post) -> None:
+        if post.author_id != self.member.pk and post.state == PostState.PUBLISHED:
+            reactions.reaction_add(user=self.member, post=post, kind=KINDS[i % len(KINDS)])
+
+    def grow_boards(self, n: int) -> None:
+        """Public boards, some archived, some with a thread (anonymous or not) the member has
+        read or marked read."""
+        while self.public_boards < n:
+            i = self.public_boards
+            board = factories.BoardFactory(allows_anonymous=i % 2 == 0)
+            if i % 3 != 2:
+                thread = factories.make_thread(
+                    board=board, author=self.writer(i), is_anonymous=board.allows_anonymous
+                )
+                if i % 3 == 0:
+                    following.thread_mark_read(user=self.member, thread=thread, position=1)
+            if i % 4 == 1:
+                following.board_mark_read(user=self.member, board=board)
+            if i % 5 == 0:
+                Board.objects.filter(pk=board.pk).update(is_archived=True)
+            self.public_boards += 1
+
+    def grow_threads(self, n: int) -> None:
+        """Published threads in the board: pinned, locked, anonymous, the member's own, with
+        replies (some anonymous) by others, some read by the member and reacted to."""
+        while self.threads < n:
+            i = self.threads
+            author = self.member if i % 6 == 5 else self.writer(i)
+            thread = factories.make_thread(
+                board=self.board,
+                author=author,
+                title=f"Thread {i}",
+                is_anonymous=i % 3 == 1,
+            )
+            if i % 2 == 0:
+                reply = factories.make_reply(
+                    thread=thread, author=self.writer(i + 1), is_anonymous=i % 4 == 0
+                )
+                self.react(i, reply)
+            if i % 3 == 0:
+                following.thread_mark_read(user=self.member, thread=thread, position=1)
+            self.react(i, thread.posts.get(position=1))
+            Thread.objects.filter(pk=thread.pk).update(is_pinned=i % 5 == 0, is_locked=i % 7 == 0)
+            self.threads += 1
+
+    def grow_posts(self, n: int) -> None:
+        """Posts in the thread: many authors (the member among them), anonymous ones, withdrawn
+        placeholders, reactions by the member on some."""
+        while self.posts < n:
+            i = self.posts
+            author = self.member if i % 5 == 0 else self.writer(i)
+            state = PostState.WITHDRAWN if i % 7 == 6 else PostState.PUBLISHED
+            post = factories.make_reply(
+                thread=self.thread,
+                author=author,
+                body=f"Reply {i}: what helped me was **physio** and patience.",
+                is_anonymous=i % 3 == 1,
+                state=state,
+            )
+            if i % 2 == 0:
+                self.react(i, post)
+            self.posts += 1
+
+
+def results(body) -> list:
+    return body["results"] if isinstance(body, dict) else body
+
+
+ENDPOINTS: dict[str, tuple[Callable[[Forum, int], None], Callable[[Forum], str], bool]] = {
+    # name: (grow to n items, path, whether the answer is a list of those items)
+    "board_list": (Forum.grow_boards, lambda f: "/api/v1/boards", True),
+    "board_detail": (Forum.grow_threads, lambda f: f"/api/v1/boards/{f.board.slug}", False),
+    "thread_list": (
+        Forum.grow_threads,
+        lambda f: f"/api/v1/boards/{f.board.slug}/threads",
+        True,
+    ),
+    "thread_detail": (Forum.grow_posts, lambda f: f"/api/v1/threads/{f.thread.pk}", False),
+    "thread_posts": (Forum.grow_posts, lambda f: f"/api/v1/threads/{f.thread.pk}/posts", True),
+    "post_detail": (Forum.grow_posts, lambda f: f"/api/v1/posts/{f.opening.pk}", False),
+}
+
+
+def expected_items(endpoint: str, viewer: str, n: int) -> int:
+    if endpoint == "board_list" and viewer == "member":
+        return n + 1  # the members-only board
+    return n
+
+
+def capture(client: APIClient, path: str) -> tuple[list[dict], object]:
+    client.get(path)  # warm up: anything cached per process is loaded before counting
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    return queries.captured_queries, response.json()
+
+
+def listing(queries: list[dict]) -> str:
+    return "\n".join(f"  {i}. {query['sql']}" for i, query in enumerate(queries, 1))
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"])
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_queries_do_not_grow_with_the_number_of_items(endpoint, viewer, member):
+    grow, path_of, is_list = ENDPOINTS[endpoint]
+    forum = Forum(member)
+    client = APIClient()
+    if viewer == "member":
+        client.force_login(member)
+    path = path_of(forum)
+
+    grow(forum, FEW)
+    few, body = capture(client, path)
+    if is_list:
+        assert len(results(body)) == expected_items(endpoint, viewer, FEW)
+
+    grow(forum, MANY)
+    many, body = capture(client, path)
+    if is_list:
+        assert len(results(body)) == expected_items(endpoint, viewer, MANY)
+
+    assert len(many) == len(few), (
+        f"{path} as {viewer}: {len(few)} queries for {FEW} items, "
+        f"{len(many)} for {MANY}.\n"
+        f"With {FEW}:\n{listing(few)}\nWith {MANY}:\n{listing(many)}"
+    )
+
+
+def test_member_sees_their_reactions_and_own_posts_on_a_full_page(member):
+    """The page measured above really carries the per-row data the counts are about."""
+    forum = Forum(member)
+    forum.grow_posts(MANY)
+    client = APIClient()
+    client.force_login(member)
+    rows = results(client.get(f"/api/v1/threads/{forum.thread.pk}/posts").json())
+
+    assert len(rows) == MANY
+    assert rows[0]["my_reactions"] == [ReactionKind.SUPPORT]
+    assert any(row["my_reactions"] for row in rows[1:])
+    assert any(row["can_edit"] for row in rows)
+    assert any(row["author"] is None and row["author_label"] == "a member" for row in rows)
+    assert any(row["state"] == PostState.WITHDRAWN for row in rows)
+    assert any(row["author"] and row["author"]["clinician"] for row in rows)
