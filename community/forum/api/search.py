@@ -1,0 +1,216 @@
+"""GET /search: full-text search over thread titles and post bodies."""
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from community.forum import policies, search
+from community.forum.api.serializers import ANONYMOUS_LABEL, AuthorCardSerializer, author_card
+from community.forum.models import Board, PostState
+from config.api.errors import ApiError
+from config.api.pagination import KeysetPagination
+
+UNKNOWN_BOARD = "No board has this name."
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        min_length=2,
+        max_length=200,
+        help_text=(
+            'Words to find, as in a web search: "a phrase", -excluded, either or other. '
+            "Matches thread titles and post bodies."
+        ),
+    )
+    board = serializers.SlugField(
+        max_length=60,
+        required=False,
+        help_text="Only this board (its slug). A board you may not see is refused like an "
+        "unknown one.",
+    )
+    author = serializers.CharField(
+        max_length=30,
+        required=False,
+        help_text="Only posts by this member (username, any case). Anonymous posts match only "
+        "for their author and moderators.",
+    )
+    after = serializers.DateField(
+        required=False, help_text="Only posts written on or after this day (UTC)."
+    )
+    before = serializers.DateField(
+        required=False, help_text="Only posts written before this day (UTC), not on it."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        after, before = attrs.get("after"), attrs.get("before")
+        if after is not None and before is not None and before <= after:
+            raise serializers.ValidationError({"before": ["Choose a day later than “after”."]})
+        return attrs
+
+
+class SearchResultSerializer(serializers.Serializer):
+    """One matching post, as the viewer may see it (its author as ``PostSerializer`` shows)."""
+
+    post = serializers.IntegerField(source="post.pk")
+    thread = serializers.IntegerField(source="post.thread_id")
+    thread_title = serializers.CharField(source="post.thread.title")
+    board = serializers.SlugField(source="post.thread.board.slug")
+    position = serializers.IntegerField(source="post.position")
+    state = serializers.ChoiceField(
+        source="post.state",
+        choices=PostState.choices,
+        help_text="Always published, except your own posts (and any post, for moderators).",
+    )
+    created_at = serializers.DateTimeField(source="post.created_at")
+    snippet = serializers.CharField(
+        help_text="HTML: escaped text from the post with the matches in <mark>…</mark>; "
+        "no other markup.",
+    )
+    rank = serializers.FloatField(
+        allow_null=True,
+        help_text="Relevance, higher is better; null where the server cannot rank (then "
+        "results are newest first).",
+    )
+
+    author = serializers.SerializerMethodField()
+    author_label = serializers.SerializerMethodField(
+        help_text="The name to show: the display name, or “a member” for anonymous posts."
+    )
+
+    def _shows_author(self, hit: search.SearchHit) -> bool:
+        return policies.can_see_author(viewer=self.context["viewer"], post=hit.post)
+
+    @extend_schema_field(AuthorCardSerializer(allow_null=True))
+    def get_author(self, hit: search.SearchHit) -> dict[str, Any] | None:
+        return author_card(hit.post.author) if self._shows_author(hit) else None
+
+    def get_author_label(self, hit: search.SearchHit) -> str:
+        return hit.post.author.public_name if self._shows_author(hit) else ANONYMOUS_LABEL
+
+
+class SearchPagination(KeysetPagination):
+    """Pages by offset over the top ``search.RESULT_CAP`` results (a rank has no keyset).
+
+    The cursor is opaque, as on every other list; pages may shift if posts arrive between
+    requests.
+    """
+
+    def _encode_offset(self, offset: int) -> str:
+        raw = json.dumps({"o": offset})
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def _decode_offset(self, token: str) -> int:
+        invalid = ApiError("This page link is not valid.", code="invalid_cursor", fields={})
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            offset = json.loads(raw)["o"]
+        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
+            raise invalid from exc
+        if type(offset) is not int or not 0 <= offset < search.RESULT_CAP:
+            raise invalid
+        return offset
+
+    def paginate_hits(
+        self, request: Request, fetch: Callable[[int, int], list[search.SearchHit]]
+    ) -> list[search.SearchHit]:
+        """``fetch(offset, limit)`` returns the hits; one more than a page tells if more follow."""
+        self.request = request
+        size = self.get_page_size(request)
+        token = request.query_params.get(self.cursor_query_param)
+        offset = self._decode_offset(token) if token else 0
+        hits = fetch(offset, size + 1)
+        self.rows = hits[:size]
+        self.offset = offset
+        self.size = size
+        self.has_next = len(hits) > size and offset + size < search.RESULT_CAP
+        self.has_previous = offset > 0
+        return self.rows
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        return self._link(self._encode_offset(self.offset + self.size))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        return self._link(self._encode_offset(max(0, self.offset - self.size)))
+
+
+def _board(viewer: Any, slug: str | None) -> Board | None:
+    """The board to search in; unknown and not visible are refused alike (400, ``board``)."""
+    if not slug:
+        return None
+    board = Board.objects.filter(slug=slug).first()
+    if board is None or not policies.can_view_board(viewer=viewer, board=board):
+        raise ApiError(UNKNOWN_BOARD, code="invalid", fields={"board": [UNKNOWN_BOARD]})
+    return board
+
+
+class SearchView(APIView):
+    """Search thread titles and post bodies."""
+
+    pagination_class = SearchPagination
+
+    @extend_schema(
+        operation_id="search",
+        summary="Search threads and posts",
+        description=(
+            "Posts matching the words, best first (ranked, a title match above a body match), "
+            "among what the viewer may read: published posts in published threads, members-"
+            "only boards for signed-in members, and your own posts waiting for a moderator. "
+            "At most the top 1,000 results, paged with `cursor`. An anonymous post never "
+            "shows its author, and `author` never matches it except for its author and "
+            "moderators. A board you may not see answers 400 like an unknown board."
+        ),
+        parameters=[
+            SearchParamsSerializer,
+            OpenApiParameter("cursor", str, description="From `next` or `previous`."),
+            OpenApiParameter("page_size", int, description="1 to 100; 25 by default."),
+        ],
+        responses={
+            200: SearchResultSerializer(many=True),
+            400: OpenApiResponse(
+                response={"$ref": "#/components/schemas/Error"},
+                description="A parameter is not valid (`invalid`, naming it in `fields`), or "
+                "the page link is not (`invalid_cursor`).",
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = SearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        filters = search.SearchFilters(
+            text=data["q"],
+            board=_board(request.user, data.get("board")),
+            author=data.get("author"),
+            after=data.get("after"),
+            before=data.get("before"),
+        )
+        paginator = SearchPagination()
+        hits = paginator.paginate_hits(
+            request,
+            lambda offset, limit: search.search_posts(
+                viewer=request.user, filters=filters, offset=offset, limit=limit
+            ),
+        )
+        results = SearchResultSerializer(hits, many=True, context={"viewer": request.user})
+        return paginator.get_paginated_response(results.data)
+
+
+urlpatterns = [path("search", SearchView.as_view(), name="search")]
