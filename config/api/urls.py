@@ -5,5 +5,4 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("community.forum.api.urls")),
-    path("", include("community.forum.api.search")),
 ]

@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.urls import path
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -212,5 +211,3 @@ class SearchView(APIView):
         results = SearchResultSerializer(hits, many=True, context={"viewer": request.user})
         return paginator.get_paginated_response(results.data)
 
-
-urlpatterns = [path("search", SearchView.as_view(), name="search")]
