@@ -8,7 +8,7 @@ UV := python3 -m uv
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/community
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install browser run test check lint types schema format
+.PHONY: install browser run test check lint types schema format bench
 
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -46,3 +46,13 @@ schema: install
 format: install
 	$(UV) run ruff check --fix .
 	$(UV) run ruff format .
+
+## The forum benchmark on PostgreSQL: generates the data set in its own database (dropped and
+## recreated each run), then measures the API over HTTP against gunicorn on 127.0.0.1.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
+
+bench: install
+	$(UV) run python -m bench.generate --database-url $(BENCH_DATABASE_URL) $(BENCH_GENERATE_ARGS)
+	$(UV) run python -m bench.run --database-url $(BENCH_DATABASE_URL) \
+		--redis-url $(BENCH_REDIS_URL) $(BENCH_RUN_ARGS)

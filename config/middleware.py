@@ -73,3 +73,29 @@ class ApiErrorMiddleware:
 
 def _json(status_code: int, code: str, message: str) -> HttpResponse:
     return JsonResponse(error_body(code=code, message=message), status=status_code)
+
+
+class QueryCountMiddleware:
+    """Counts the database queries a request makes and returns the count in ``X-Query-Count``.
+
+    For benchmarks only: settings install it when ``QUERY_COUNT_HEADER=1``, never otherwise.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.db import connection
+
+        self.get_response = get_response
+        self.connection = connection
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        count = 0
+
+        def counter(execute: Callable[..., object], *args: object) -> object:
+            nonlocal count
+            count += 1
+            return execute(*args)
+
+        with self.connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Query-Count"] = str(count)
+        return response

@@ -307,3 +307,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
 }
+
+# --- Benchmarks: queries per request in an X-Query-Count header, only when asked for ----------
+if env.bool("QUERY_COUNT_HEADER", default=False):
+    MIDDLEWARE = ["config.middleware.QueryCountMiddleware", *MIDDLEWARE]

@@ -210,4 +210,3 @@ class SearchView(APIView):
         )
         results = SearchResultSerializer(hits, many=True, context={"viewer": request.user})
         return paginator.get_paginated_response(results.data)
-
