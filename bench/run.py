@@ -166,6 +166,8 @@ def start_server(database_url: str, redis_url: str, workers: int) -> Server:
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        "config/gunicorn.py",
         "config.wsgi:application",
         "--bind",
         f"{LOOPBACK}:{port}",

@@ -160,6 +160,12 @@ class Post(models.Model):
                 name="forum_post_published",
                 condition=Q(state=PostState.PUBLISHED),
             ),
+            # Where unread starts by time (a board mark, the unread window).
+            models.Index(
+                fields=["thread", "created_at"],
+                name="forum_post_published_time",
+                condition=Q(state=PostState.PUBLISHED),
+            ),
             models.Index(fields=["author", "-created_at"], name="forum_post_author"),
             models.Index(
                 fields=["created_at"],
@@ -339,7 +345,7 @@ class BoardReadMark(models.Model):
     """“Mark this board read”: everything posted in the board up to ``read_at`` counts as read."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="read_marks")
     read_at = models.DateTimeField()
 
     class Meta:

@@ -129,14 +129,14 @@ def test_suspended_member_reads_me_but_cannot_change_it(suspended_client, suspen
 
 
 def test_me_query_count(member_client, django_assert_num_queries):
-    # Session, user, then the account with its profile in one query.
-    with django_assert_num_queries(3):
+    # The user (the session comes from the cache), then the account with its profile.
+    with django_assert_num_queries(2):
         assert member_client.get(ME).status_code == 200
 
 
 def test_patch_me_query_count(member_client, django_assert_num_queries):
-    # Session, user; locked user, update, locked profile, update (in a savepoint); re-read.
-    with django_assert_num_queries(9):
+    # User; locked user, update, locked profile, update (in a savepoint); re-read.
+    with django_assert_num_queries(8):
         response = member_client.patch(
             ME, {"display_name": "A", "profile": {"bio": "b"}}, format="json"
         )

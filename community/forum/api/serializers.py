@@ -1,5 +1,6 @@
 """Output shapes of the forum, and the input each write accepts."""
 
+from datetime import datetime
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -32,20 +33,26 @@ class AuthorCardSerializer(serializers.Serializer):
     clinician = ClinicianBadgeSerializer(allow_null=True)
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
 def author_card(user: User | None) -> dict[str, Any] | None:
+    """The card ``AuthorCardSerializer`` describes, built directly: a page holds fifty."""
     if user is None:
         return None
     badge = None
     if user.has_valid_clinician_badge():
-        badge = {"verified_at": user.clinician_verified_at, "expires_at": user.clinician_expires_at}
-    return AuthorCardSerializer(
-        {
-            "username": user.username,
-            "display_name": user.public_name,
-            "role": user.role,
-            "clinician": badge,
+        badge = {
+            "verified_at": _iso(user.clinician_verified_at),
+            "expires_at": _iso(user.clinician_expires_at),
         }
-    ).data
+    return {
+        "username": user.username,
+        "display_name": user.public_name,
+        "role": user.role,
+        "clinician": badge,
+    }
 
 
 class BoardSerializer(serializers.Serializer):
