@@ -305,6 +305,8 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # Activity older than this never counts as unread (lists stay fast for members who return
 # after months away; like Discourse's window for "new" topics).
 FORUM_UNREAD_WINDOW_DAYS = env.int("FORUM_UNREAD_WINDOW_DAYS", default=14)
+# How long a member's per-board unread counts are reused; their own reading resets it at once.
+FORUM_UNREAD_CACHE_SECONDS = env.int("FORUM_UNREAD_CACHE_SECONDS", default=30)
 
 # Periodic tasks, run by `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {

@@ -26,7 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from community.forum import policies
+from community.forum import policies, unread_cache
 from community.forum.models import (
     Board,
     BoardVisibility,
@@ -58,10 +58,18 @@ def board_list_visible_to(*, viewer: Viewer) -> QuerySet[Board]:
 def board_unread_counts(*, viewer: Viewer, board_ids: list[int]) -> dict[int, int]:
     """Threads per board with posts the member has not read (within the unread window).
 
-    One query for all boards.
+    One query for all boards, cached briefly per member (see ``unread_cache``).
     """
     if not viewer.is_authenticated or not board_ids:
         return {}
+    return unread_cache.cached_counts(
+        user_id=viewer.pk,
+        board_ids=board_ids,
+        compute=lambda: _board_unread_counts(viewer=viewer, board_ids=board_ids),
+    )
+
+
+def _board_unread_counts(*, viewer: Viewer, board_ids: list[int]) -> dict[int, int]:
     rows = (
         _threads_with_read_state(viewer=viewer)
         # The plain bound lets the index skip every thread quiet since the unread window began;

@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from community.forum import unread_cache
 from community.forum.models import Board, BoardReadMark, ReadState, Subscription, Thread
 
 
@@ -23,6 +24,7 @@ def thread_mark_read(*, user: User, thread: Thread, position: int) -> int:
     last published post, so a post approved later still counts as unread). Returns the
     position now stored."""
     position = max(0, min(position, thread.last_published_position))
+    unread_cache.forget(user_id=user.pk)
     updated = ReadState.objects.filter(
         user=user, thread=thread, last_read_position__lt=position
     ).update(last_read_position=position, updated_at=timezone.now())
@@ -40,6 +42,7 @@ def thread_mark_read(*, user: User, thread: Thread, position: int) -> int:
 
 def board_mark_read(*, user: User, board: Board) -> BoardReadMark:
     """Everything posted in the board until now counts as read for this member."""
+    unread_cache.forget(user_id=user.pk)
     mark, _ = BoardReadMark.objects.update_or_create(
         user=user, board=board, defaults={"read_at": timezone.now()}
     )

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from community.forum import policies
+from community.forum import policies, unread_cache
 from community.forum.markdown import mentioned_usernames, render_markdown
 from community.forum.models import (
     Board,
@@ -53,6 +53,7 @@ def _auto_watch(*, user: User, thread: Thread) -> None:
 
 
 def _mark_read_to(*, user: User, thread: Thread, position: int) -> None:
+    unread_cache.forget(user_id=user.pk)
     updated = ReadState.objects.filter(
         user=user, thread=thread, last_read_position__lt=position
     ).update(last_read_position=position, updated_at=timezone.now())
