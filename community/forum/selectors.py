@@ -38,6 +38,21 @@ from community.forum.models import (
 )
 from community.forum.policies import Viewer
 
+# What an author card shows; lists load only these columns of each user they join.
+AUTHOR_CARD_FIELDS = (
+    "id",
+    "username",
+    "display_name",
+    "role",
+    "clinician_verified_at",
+    "clinician_expires_at",
+)
+
+
+def _card_fields(relation: str) -> list[str]:
+    return [f"{relation}__{name}" for name in AUTHOR_CARD_FIELDS]
+
+
 # Posts others may see: published ones, and withdrawn ones as a placeholder without text.
 LISTED_STATES = (PostState.PUBLISHED, PostState.WITHDRAWN)
 
@@ -139,6 +154,14 @@ def thread_list_visible_to(*, viewer: Viewer, board: Board) -> QuerySet[Thread]:
     return (
         threads.filter(board=board, state=PostState.PUBLISHED)
         .select_related("author", "last_poster", "board")
+        .only(
+            *(f.name for f in Thread._meta.concrete_fields if f.name != "search_vector"),
+            *_card_fields("author"),
+            *_card_fields("last_poster"),
+            "board__slug",
+            "board__visibility",
+            "board__is_archived",
+        )
         .order_by("-is_pinned", "-last_post_at", "-id")
     )
 
@@ -233,6 +256,7 @@ def post_list_visible_to(*, viewer: Viewer, thread: Thread) -> QuerySet[Post]:
         Post.objects.filter(thread=thread)
         .filter(post_visibility_filter(viewer=viewer))
         .select_related("author")
+        .only(*(f.name for f in Post._meta.concrete_fields), *_card_fields("author"))
         .order_by("position")
     )
 

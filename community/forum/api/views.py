@@ -1,5 +1,6 @@
 """The forum's endpoints: validate, fetch through a selector, call one service, render."""
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.http import Http404
@@ -35,6 +36,20 @@ def _validated(serializer_class: type[Any], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _create_once(
+    request: Request, *, scope: str, create: Callable[[], tuple[int, Any]]
+) -> Response:
+    """Runs a create, or replays its first answer when the client retries with the same
+    ``Idempotency-Key``."""
+    code, body = run_idempotent(
+        user=_member(request),
+        key=request.headers.get("Idempotency-Key"),
+        scope=scope,
+        create=create,
+    )
+    return Response(body, status=code)
 
 
 def _post_page_context(request: Request, thread: Thread, posts: list[Post]) -> dict[str, Any]:
@@ -137,13 +152,7 @@ class BoardViewSet(_DraftActions, viewsets.GenericViewSet):
             context = {"viewer": request.user, "thread": thread}
             return 201, s.ThreadCreatedSerializer(thread, context=context).data
 
-        code, body = run_idempotent(
-            user=_member(request),
-            key=request.headers.get("Idempotency-Key"),
-            scope=f"thread_create:{board.pk}",
-            create=create,
-        )
-        return Response(body, status=code)
+        return _create_once(request, scope=f"thread_create:{board.pk}", create=create)
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"], url_path="mark-read")
@@ -243,13 +252,7 @@ class ThreadViewSet(_DraftActions, viewsets.GenericViewSet):
             context: dict[str, Any] = {"viewer": request.user, "thread": thread}
             return 201, s.PostCreatedSerializer(post, context=context).data
 
-        code, body = run_idempotent(
-            user=_member(request),
-            key=request.headers.get("Idempotency-Key"),
-            scope=f"post_create:{thread.pk}",
-            create=create,
-        )
-        return Response(body, status=code)
+        return _create_once(request, scope=f"post_create:{thread.pk}", create=create)
 
     @extend_schema(request=s.ReadMarkSerializer, responses=s.ReadMarkSerializer)
     @action(detail=True, methods=["post"])
