@@ -8,7 +8,7 @@ UV := python3 -m uv
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/community
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install browser run test check lint types schema format bench
+.PHONY: install browser run test check lint types schema migrations format bench
 
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -31,7 +31,7 @@ test: install browser
 		$(UV) run pytest -n auto $(PYTEST_ARGS)
 
 ## Lint, format, types and the OpenAPI schema, as CI runs them.
-check: lint types schema
+check: lint types schema migrations
 
 lint: install
 	$(UV) run ruff check .
@@ -42,6 +42,9 @@ types: install
 
 schema: install
 	$(UV) run python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+migrations: install
+	$(UV) run python manage.py makemigrations --check --dry-run
 
 format: install
 	$(UV) run ruff check --fix .

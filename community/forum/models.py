@@ -233,6 +233,23 @@ class Reaction(models.Model):
         return f"{self.kind} on post {self.post_id}"
 
 
+def _one_per_member_on_thread_or_board(*, prefix: str, either: str) -> list[models.BaseConstraint]:
+    """Rows about exactly one thread or one board, at most one per member for each."""
+    return [
+        models.CheckConstraint(
+            condition=(Q(thread__isnull=False) & Q(board__isnull=True))
+            | (Q(thread__isnull=True) & Q(board__isnull=False)),
+            name=either,
+        ),
+        models.UniqueConstraint(
+            fields=["user", "thread"], condition=Q(thread__isnull=False), name=f"{prefix}_thread"
+        ),
+        models.UniqueConstraint(
+            fields=["user", "board"], condition=Q(board__isnull=False), name=f"{prefix}_board"
+        ),
+    ]
+
+
 class Subscription(models.Model):
     """A member's interest in one thread or one board."""
 
@@ -250,20 +267,8 @@ class Subscription(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(thread__isnull=False) & Q(board__isnull=True))
-                | (Q(thread__isnull=True) & Q(board__isnull=False)),
-                name="forum_subscription_one_target",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "thread"],
-                condition=Q(thread__isnull=False),
-                name="forum_subscription_thread",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "board"],
-                condition=Q(board__isnull=False),
-                name="forum_subscription_board",
+            *_one_per_member_on_thread_or_board(
+                prefix="forum_subscription", either="forum_subscription_one_target"
             ),
             models.CheckConstraint(
                 condition=Q(level__in=SubscriptionLevel.values), name="forum_subscription_level"
@@ -302,23 +307,9 @@ class Draft(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(thread__isnull=False) & Q(board__isnull=True))
-                | (Q(thread__isnull=True) & Q(board__isnull=False)),
-                name="forum_draft_one_context",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "board"],
-                condition=Q(board__isnull=False),
-                name="forum_draft_board",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "thread"],
-                condition=Q(thread__isnull=False),
-                name="forum_draft_thread",
-            ),
-        ]
+        constraints = _one_per_member_on_thread_or_board(
+            prefix="forum_draft", either="forum_draft_one_context"
+        )
 
     def __str__(self) -> str:
         return f"Draft by {self.user_id}"
