@@ -8,10 +8,6 @@ from accounts.models import Profile, User, Visibility
 from config.api.errors import ApiError
 
 
-def is_suspended(*, user: User | AnonymousUser) -> bool:
-    return isinstance(user, User) and user.is_suspended()
-
-
 def check_not_suspended(*, user: User | AnonymousUser) -> None:
     """Suspended members may read but not write: 403 ``suspended`` with the end date."""
     if isinstance(user, User) and user.is_suspended() and user.suspended_until is not None:
