@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "community",
     "community.forum",
+    "community.notifications",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "VisibilityEnum": "accounts.models.Visibility",
         "SubscriptionLevelEnum": "community.forum.models.SubscriptionLevel",
         "PostStateEnum": "community.forum.models.PostState",
+        "DeliveryEnum": "community.notifications.kinds.Delivery",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

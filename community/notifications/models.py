@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from community.notifications.kinds import Delivery, Kind
+
+
+class NotificationPreference(models.Model):
+    """A member's choice of delivery for one kind. Only choices that differ from the default
+    are stored; everything else follows ``kinds.RULES``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notifications_pref_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=Kind.values), name="notifications_pref_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="notifications_pref_delivery"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+class EmailSettings(models.Model):
+    """How a member's emails are put together: discreet unless they choose otherwise."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="email_settings",
+    )
+    include_post_text = models.BooleanField(
+        default=False, help_text="Quote post text in emails (off: a link to the thread only)."
+    )
+    timezone = models.CharField(max_length=64, default="UTC", help_text="For digest timing.")
+
+    def __str__(self) -> str:
+        return f"Email settings of {self.user_id}"

@@ -1,0 +1,107 @@
+"""Reading and changing how a member is notified (services and selectors of preferences)."""
+
+from dataclasses import dataclass
+from functools import cache
+from zoneinfo import available_timezones
+
+from django.db import transaction
+
+from accounts.models import User
+from community.notifications.kinds import RULES, Delivery, Kind, kinds_for
+from community.notifications.models import EmailSettings, NotificationPreference
+from config.api.errors import ApiError
+
+
+@dataclass(frozen=True)
+class KindPreference:
+    kind: str
+    description: str
+    delivery: str
+    default: str
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class Preferences:
+    kinds: list[KindPreference]
+    include_post_text: bool
+    timezone: str
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def preferences_get(*, user: User) -> Preferences:
+    """Every kind this member can receive with its delivery (stored choice or default)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
+    email = EmailSettings.objects.filter(user=user).first()
+    kinds = [
+        KindPreference(
+            kind=kind,
+            description=Kind(kind).label,
+            delivery=Delivery.NOW if RULES[kind].urgent else chosen.get(kind, RULES[kind].default),
+            default=RULES[kind].default,
+            urgent=RULES[kind].urgent,
+        )
+        for kind in kinds_for(role=user.role)
+    ]
+    return Preferences(
+        kinds=kinds,
+        include_post_text=email.include_post_text if email else False,
+        timezone=email.timezone if email else "UTC",
+    )
+
+
+def _check_kinds(*, user: User, kinds: dict[str, str]) -> None:
+    allowed = set(kinds_for(role=user.role))
+    problems: dict[str, list[str]] = {}
+    for kind, delivery in kinds.items():
+        if kind not in allowed:
+            problems[kind] = ["You do not receive this kind of notification."]
+        elif delivery not in Delivery.values:
+            problems[kind] = [f"Choose one of: {', '.join(Delivery.values)}."]
+        elif RULES[kind].urgent and delivery != Delivery.NOW:
+            problems[kind] = ["Urgent alerts are always emailed at once."]
+    if problems:
+        raise ApiError(
+            "Some notification choices are not valid.", code="invalid", fields={"kinds": problems}
+        )
+
+
+@transaction.atomic
+def preferences_update(
+    *,
+    user: User,
+    kinds: dict[str, str] | None = None,
+    include_post_text: bool | None = None,
+    timezone: str | None = None,
+) -> Preferences:
+    """Stores the member's choices; a choice equal to the default removes the stored row.
+
+    Validates everything before writing anything. Sending the same choices again is harmless.
+    """
+    kinds = kinds or {}
+    _check_kinds(user=user, kinds=kinds)
+    if timezone is not None and timezone not in _time_zones():
+        raise ApiError(
+            "Unknown time zone.",
+            code="invalid",
+            fields={"timezone": ["Use a time zone name such as Europe/London."]},
+        )
+    for kind, delivery in kinds.items():
+        if delivery == RULES[kind].default:
+            NotificationPreference.objects.filter(user=user, kind=kind).delete()
+        else:
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, defaults={"delivery": delivery}
+            )
+    changes: dict[str, object] = {}
+    if include_post_text is not None:
+        changes["include_post_text"] = include_post_text
+    if timezone is not None:
+        changes["timezone"] = timezone
+    if changes:
+        EmailSettings.objects.update_or_create(user=user, defaults=changes)
+    return preferences_get(user=user)
