@@ -47,3 +47,47 @@ class EmailSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Email settings of {self.user_id}"
+
+
+class Notification(models.Model):
+    """Something a member is told about in the app. What it points at is re-checked against
+    what the recipient may see each time it is shown."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    board = models.ForeignKey(
+        "forum.Board", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    thread = models.ForeignKey(
+        "forum.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    post = models.ForeignKey(
+        "forum.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Small extras a kind needs, e.g. the reason a post was not approved.
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=Kind.values), name="notifications_notification_kind"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="notifications_inbox"),
+            models.Index(
+                fields=["recipient"],
+                name="notifications_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"

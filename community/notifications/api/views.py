@@ -1,16 +1,20 @@
 from dataclasses import asdict
 from typing import Any, cast
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import NotSuspended
 from accounts.models import User
-from community.notifications import preferences
+from community.forum.api.serializers import author_card
+from community.notifications import inbox, preferences
 from community.notifications.kinds import Delivery, Kind
+from community.notifications.models import Notification
+from config.api.pagination import KeysetPagination
 
 
 class KindPreferenceSerializer(serializers.Serializer):
@@ -58,3 +62,66 @@ class NotificationPreferencesView(APIView):
         data: dict[str, Any] = dict(serializer.validated_data)
         prefs = preferences.preferences_update(user=cast(User, request.user), **data)
         return Response(PreferencesSerializer(asdict(prefs)).data)
+
+
+class NotificationSerializer(serializers.Serializer):
+    """One notification. Who acted is null when they posted anonymously (to all but moderators)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    actor = serializers.SerializerMethodField()
+    board = serializers.SlugField(source="board.slug", allow_null=True, default=None)
+    thread = serializers.IntegerField(source="thread_id", allow_null=True)
+    thread_title = serializers.CharField(source="thread.title", allow_null=True, default=None)
+    post = serializers.IntegerField(source="post_id", allow_null=True)
+    details = serializers.DictField(source="data", help_text="Extras of the kind, e.g. a reason.")
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_actor(self, notification: Notification) -> dict[str, Any] | None:
+        recipient: User = self.context["recipient"]
+        post = notification.post
+        if post is not None and post.is_anonymous and not recipient.is_moderator:
+            return None
+        return author_card(notification.actor)
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class NotificationViewSet(viewsets.GenericViewSet):
+    """The signed-in member's notifications."""
+
+    permission_classes = [permissions.IsAuthenticated, NotSuspended]
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()
+    lookup_value_regex = "[0-9]+"
+
+    def list(self, request: Request) -> Response:
+        recipient = cast(User, request.user)
+        paginator = KeysetPagination(keys=("id",), descending=True)
+        page = paginator.paginate_queryset(
+            inbox.notification_list_for(recipient=recipient), request, view=self
+        )
+        data = NotificationSerializer(page, many=True, context={"recipient": recipient}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(responses=UnreadCountSerializer)
+    @action(detail=False, methods=["get"], url_path="unread-count", pagination_class=None)
+    def unread_count(self, request: Request) -> Response:
+        return Response({"unread": inbox.unread_count(recipient=cast(User, request.user))})
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        inbox.notification_mark_read(recipient=cast(User, request.user), notification_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=UnreadCountSerializer)
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        recipient = cast(User, request.user)
+        inbox.notifications_mark_all_read(recipient=recipient)
+        return Response({"unread": inbox.unread_count(recipient=recipient)})
