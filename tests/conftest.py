@@ -40,6 +40,17 @@ def _redis_cache_per_run():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _tasks_in_process():
+    """Tasks run in the test process after commit; the delivery tests start a real worker."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashing():
     """Members are created by the hundred; a cheap hasher keeps that fast. Sign-in still goes
     through the real password check."""

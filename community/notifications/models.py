@@ -79,6 +79,12 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=Kind.values), name="notifications_notification_kind"
             ),
+            # One notification of a kind per post and recipient: a fan-out run twice adds none.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "post"],
+                condition=Q(post__isnull=False),
+                name="notifications_once_per_post",
+            ),
         ]
         indexes = [
             models.Index(fields=["recipient", "-id"], name="notifications_inbox"),

@@ -22,6 +22,7 @@ from community.forum.models import (
 )
 from community.forum.policies import Viewer
 from community.forum.services import counters
+from community.notifications.tasks import post_published_task
 from config.api.errors import ApiError
 
 
@@ -97,6 +98,7 @@ def thread_create(
     if state == PostState.PUBLISHED:
         changed = counters.on_post_published(thread=thread, post=post)
         thread.save(update_fields=changed)
+        post_published_task.delay_on_commit(post.pk)  # type: ignore[attr-defined]
     _mentions_save(post=post, source=body)
     _auto_watch(user=member, thread=thread)
     _mark_read_to(user=member, thread=thread, position=1)
@@ -161,6 +163,7 @@ def post_create(
     changed = ["last_position"]
     if state == PostState.PUBLISHED:
         changed += counters.on_post_published(thread=thread, post=post)
+        post_published_task.delay_on_commit(post.pk)  # type: ignore[attr-defined]
     thread.save(update_fields=changed)
     _mentions_save(post=post, source=body)
     _auto_watch(user=member, thread=thread)
