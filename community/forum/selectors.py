@@ -33,6 +33,7 @@ from community.forum.models import (
     Draft,
     Post,
     PostState,
+    Reaction,
     Subscription,
     Thread,
 )
@@ -276,8 +277,6 @@ def post_get_visible(*, viewer: Viewer, post_id: int) -> Post:
 
 def viewer_reactions(*, viewer: Viewer, post_ids: list[int]) -> dict[int, set[str]]:
     """The kinds of reaction the member gave, per post, for one page of posts (one query)."""
-    from community.forum.models import Reaction
-
     if not viewer.is_authenticated or not post_ids:
         return {}
     mine: dict[int, set[str]] = {}

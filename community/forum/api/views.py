@@ -79,11 +79,12 @@ class _DraftActions:
                 raise Http404
             return Response(status=status.HTTP_204_NO_CONTENT)
         data = _validated(s.DraftSerializer, request)
-        reply_to = None
-        if isinstance(obj, Thread) and data.get("reply_to_id"):
-            reply_to = Post.objects.filter(pk=data["reply_to_id"], thread=obj).first()
         draft = drafts.draft_save(
-            user=member, title=data["title"], body=data["body"], reply_to=reply_to, **context
+            user=member,
+            title=data["title"],
+            body=data["body"],
+            reply_to_id=data.get("reply_to_id"),
+            **context,
         )
         return Response(s.DraftSerializer(draft).data)
 

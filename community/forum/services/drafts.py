@@ -2,6 +2,7 @@
 
 from accounts.models import User
 from community.forum.models import Board, Draft, Post, Thread
+from community.forum.selectors import post_visibility_filter
 
 
 def draft_save(
@@ -11,10 +12,21 @@ def draft_save(
     body: str,
     board: Board | None = None,
     thread: Thread | None = None,
-    reply_to: Post | None = None,
+    reply_to_id: int | None = None,
 ) -> Draft:
     """Creates or replaces the member's draft for a new thread in ``board`` or a reply in
-    ``thread``. Saving the same text again is harmless."""
+    ``thread``. Saving the same text again is harmless.
+
+    A ``reply_to`` that is not a post of this thread the member may see is dropped rather than
+    refused: the words are what must never be lost.
+    """
+    reply_to = None
+    if thread is not None and reply_to_id is not None:
+        reply_to = (
+            Post.objects.filter(pk=reply_to_id, thread=thread)
+            .filter(post_visibility_filter(viewer=user))
+            .first()
+        )
     draft, _ = Draft.objects.update_or_create(
         user=user,
         board=board,

@@ -21,6 +21,7 @@ from community.forum.models import (
     Thread,
 )
 from community.forum.policies import Viewer
+from community.forum.selectors import post_visibility_filter
 from community.forum.services import counters
 from community.notifications.tasks import post_published_task
 from config.api.errors import ApiError
@@ -110,8 +111,6 @@ def thread_create(
 def _reply_to_in_thread(*, viewer: User, thread: Thread, reply_to_id: int | None) -> Post | None:
     if reply_to_id is None:
         return None
-    from community.forum.selectors import post_visibility_filter
-
     target = (
         Post.objects.filter(pk=reply_to_id, thread=thread)
         .filter(post_visibility_filter(viewer=viewer))

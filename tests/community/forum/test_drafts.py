@@ -87,6 +87,22 @@ def test_put_saves_and_get_returns_the_reply_draft(member_client, thread):
     assert fetched["reply_to"] == opening.pk
 
 
+def test_a_reply_draft_keeps_its_words_when_reply_to_points_elsewhere(
+    member, member_client, board, thread
+):
+    elsewhere = make_thread(board=board, author=factories.UserFactory(), title="Another thread")
+    hidden = make_reply(thread=thread, author=factories.UserFactory(), state=PostState.HIDDEN)
+
+    for target in (elsewhere.posts.get().pk, hidden.pk):
+        saved = member_client.put(
+            thread_draft_url(thread), {"body": "Still typing", "reply_to": target}, "json"
+        )
+
+        assert saved.status_code == 200, saved.content
+        assert saved.json()["reply_to"] is None
+        assert Draft.objects.get(user=member, thread=thread).body == "Still typing"
+
+
 def test_put_again_replaces_the_draft(member, member_client, board):
     member_client.put(board_draft_url(board), {"title": TITLE, "body": "First try"}, "json")
 
