@@ -6,8 +6,10 @@ Production is DEBUG off: SECRET_KEY must then be set and the secure defaults bel
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,7 +125,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # Lets several deployments (or test runs) share one Redis without sharing queues.
+    "global_keyprefix": env.str("CELERY_KEY_PREFIX", default=""),
+}
 CELERY_TIMEZONE = "UTC"
 
 # Sessions (browser cookies and app session tokens) are read from the cache, written through
@@ -310,11 +316,53 @@ FORUM_UNREAD_WINDOW_DAYS = env.int("FORUM_UNREAD_WINDOW_DAYS", default=14)
 # How long a member's per-board unread counts are reused; their own reading resets it at once.
 FORUM_UNREAD_CACHE_SECONDS = env.int("FORUM_UNREAD_CACHE_SECONDS", default=30)
 
+# Where members' clients show things; emails link here.
+FRONTEND_URLS = {
+    "thread": f"{SITE_URL}/threads/{{thread_id}}",
+    "post": f"{SITE_URL}/threads/{{thread_id}}#post-{{position}}",
+    "notification_settings": f"{SITE_URL}/settings/notifications",
+}
+
+# --- Email outbox (community/notifications) -------------------------------------------------
+# Notifications about one thread within this many seconds make one email. With tasks running
+# in-process (no Redis) nothing would come back for a later send, so they go at once.
+EMAIL_COALESCE_SECONDS = env.int("EMAIL_COALESCE_SECONDS", default=300 if REDIS_URL else 0)
+# Non-urgent emails one member may get in 24 hours; urgent and account mail always go.
+EMAIL_DAILY_CAP = env.int("EMAIL_DAILY_CAP", default=100)
+# Sending tries before a delivery is dead; transient failures wait base * 2^(try - 1) seconds
+# (at most the max), with jitter.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30.0)
+EMAIL_RETRY_MAX_SECONDS = env.float("EMAIL_RETRY_MAX_SECONDS", default=3600.0)
+# Deliveries claimed and sent over one SMTP connection at a time.
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=100)
+# A delivery still `sending` after this long belonged to a worker that died: it is freed.
+EMAIL_SENDING_TIMEOUT_SECONDS = env.int("EMAIL_SENDING_TIMEOUT_SECONDS", default=300)
+# How often beat sweeps the outbox; rows due for longer than the grace are re-enqueued.
+EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=60.0)
+EMAIL_SWEEP_GRACE_SECONDS = env.float("EMAIL_SWEEP_GRACE_SECONDS", default=30.0)
+# Digests go at this hour of each member's local time; weekly ones on this weekday (0 = Monday).
+EMAIL_DIGEST_HOUR = env.int("EMAIL_DIGEST_HOUR", default=8)
+EMAIL_DIGEST_WEEKDAY = env.int("EMAIL_DIGEST_WEEKDAY", default=0)
+# One-click unsubscribe links stop working after this many days.
+EMAIL_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("EMAIL_UNSUBSCRIBE_MAX_AGE_DAYS", default=90)
+EMAIL_UNSUBSCRIBE_MAILTO = env.str(
+    "EMAIL_UNSUBSCRIBE_MAILTO", default=f"unsubscribe@{urlsplit(SITE_URL).hostname or 'localhost'}"
+)
+
 # Periodic tasks, run by `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {
     "forum-purge-idempotency-records": {
         "task": "forum.purge_idempotency_records",
         "schedule": 3600.0,
+    },
+    "notifications-sweep-outbox": {
+        "task": "notifications.sweep_outbox",
+        "schedule": EMAIL_SWEEP_SECONDS,
+    },
+    "notifications-build-digests": {
+        "task": "notifications.build_digests",
+        "schedule": crontab(minute=0),
     },
 }
 

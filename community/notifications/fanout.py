@@ -1,10 +1,70 @@
-"""Who hears about a newly published post, in the app. Runs after commit (see ``tasks``)."""
+"""Who hears about a newly published post, in the app and by email.
+
+Publishing writes a ``PendingFanout`` row in the post's own transaction and enqueues the
+fan-out after commit; the fan-out makes the notifications and their email rows in one
+transaction and removes the pending row. If the broker loses the task, the sweeper finds the
+pending row and enqueues it again, so no post goes untold.
+"""
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 
 from community.forum.models import Mention, Post, PostState, Subscription, SubscriptionLevel
 from community.notifications.kinds import Kind
-from community.notifications.models import Notification
+from community.notifications.models import Notification, PendingFanout
+from community.notifications.outbox import attach_emails
+
+
+def fanout_schedule(*, post: Post) -> None:
+    """Call in the transaction that publishes ``post``: its notifications follow after commit."""
+    from community.notifications.tasks import post_published_task
+
+    PendingFanout.objects.bulk_create([PendingFanout(post=post)], ignore_conflicts=True)
+    post_published_task.delay_on_commit(post.pk)  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipient_ids: Iterable[int],
+    kind: str,
+    event_key: str,
+    actor_id: int | None = None,
+    board_id: int | None = None,
+    thread_id: int | None = None,
+    post_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[Notification]:
+    """Tells these members of one event, in the app and by email as each chose, in one
+    transaction. The way other subdomains notify (moderation, resources).
+
+    ``event_key`` names the event (e.g. ``"post:42:approved"``): the same event never makes
+    two emails. Notifications about a post are unique per recipient and kind, so running it
+    twice for a post adds nothing. Returns the notifications created.
+    """
+    recipient_ids = set(recipient_ids)
+    if post_id is not None:
+        recipient_ids -= set(
+            Notification.objects.filter(
+                post_id=post_id, kind=kind, recipient_id__in=recipient_ids
+            ).values_list("recipient_id", flat=True)
+        )
+    rows = [
+        Notification(
+            recipient_id=user_id,
+            kind=kind,
+            actor_id=actor_id,
+            board_id=board_id,
+            thread_id=thread_id,
+            post_id=post_id,
+            data=data or {},
+        )
+        for user_id in sorted(recipient_ids)
+    ]
+    attach_emails(rows, event_key=event_key)
+    return Notification.objects.bulk_create(rows, ignore_conflicts=post_id is not None)
 
 
 def notify_post_published(*, post_id: int) -> int:
@@ -20,6 +80,7 @@ def notify_post_published(*, post_id: int) -> int:
         .first()
     )
     if post is None:
+        PendingFanout.objects.filter(post_id=post_id).delete()
         return 0
     thread = post.thread
     muted = set(
@@ -63,7 +124,10 @@ def notify_post_published(*, post_id: int) -> int:
         for user_id, kind in chosen.items()
         if (user_id, kind) not in already
     ]
-    # A concurrent run may still race us: the unique constraint drops its repeats.
+    # One transaction: the notifications, their emails, and the end of the pending fan-out.
+    # A concurrent run may still race us: the unique constraints drop its repeats.
     with transaction.atomic():
+        attach_emails(rows, event_key=f"post:{post.pk}")
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        PendingFanout.objects.filter(post_id=post.pk).delete()
     return len(rows)

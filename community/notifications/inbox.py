@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.forum.models import PostState
+from community.forum.policies import can_view_board
 from community.notifications.models import Notification
 
 
@@ -18,6 +19,23 @@ def _still_visible(*, recipient: User) -> Q:
         Q(post__isnull=True)
         | Q(post__author=recipient)
         | Q(post__state=PostState.PUBLISHED, post__thread__state=PostState.PUBLISHED)
+    )
+
+
+def is_still_visible(*, notification: Notification, recipient: User) -> bool:
+    """The same rule as ``_still_visible``, for a notification already loaded with its post,
+    thread and board (emails check it again when they are sent)."""
+    post, thread = notification.post, notification.thread
+    if recipient.is_moderator:
+        return True
+    if post is None:
+        return thread is None or thread.state == PostState.PUBLISHED
+    if post.author_id == recipient.pk:
+        return True
+    return (
+        post.state == PostState.PUBLISHED
+        and post.thread.state == PostState.PUBLISHED
+        and can_view_board(viewer=recipient, board=post.thread.board)
     )
 
 

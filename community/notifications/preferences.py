@@ -1,5 +1,6 @@
 """Reading and changing how a member is notified (services and selectors of preferences)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from zoneinfo import available_timezones
@@ -52,6 +53,42 @@ def preferences_get(*, user: User) -> Preferences:
         include_post_text=email.include_post_text if email else False,
         timezone=email.timezone if email else "UTC",
     )
+
+
+def deliveries_for(*, user_ids: Iterable[int], kinds: Iterable[str]) -> dict[tuple[int, str], str]:
+    """How each of these members wants each of these kinds delivered, in one query: their
+    stored choice or the default; urgent kinds are always ``now``."""
+    kinds = list(kinds)
+    user_ids = list(user_ids)
+    chosen = {
+        (user_id, kind): delivery
+        for user_id, kind, delivery in NotificationPreference.objects.filter(
+            user_id__in=user_ids, kind__in=kinds
+        ).values_list("user_id", "kind", "delivery")
+    }
+    return {
+        (user_id, kind): Delivery.NOW
+        if RULES[kind].urgent
+        else chosen.get((user_id, kind), RULES[kind].default)
+        for user_id in user_ids
+        for kind in kinds
+    }
+
+
+@transaction.atomic
+def kinds_switch_off(*, user: User, kinds: Iterable[str]) -> list[str]:
+    """Stops email for these kinds (they still show in the app); urgent kinds cannot be
+    switched off. Returns the kinds that changed. Doing it twice changes nothing."""
+    changed = []
+    current = deliveries_for(user_ids=[user.pk], kinds=[k for k in kinds if k in RULES])
+    for (_, kind), delivery in current.items():
+        if RULES[kind].urgent or delivery == Delivery.OFF:
+            continue
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"delivery": Delivery.OFF}
+        )
+        changed.append(kind)
+    return changed
 
 
 def _check_kinds(*, user: User, kinds: dict[str, str]) -> None:

@@ -23,7 +23,7 @@ from community.forum.models import (
 from community.forum.policies import Viewer
 from community.forum.selectors import post_visibility_filter
 from community.forum.services import counters
-from community.notifications.tasks import post_published_task
+from community.notifications.fanout import fanout_schedule
 from config.api.errors import ApiError
 
 
@@ -99,7 +99,7 @@ def thread_create(
     if state == PostState.PUBLISHED:
         changed = counters.on_post_published(thread=thread, post=post)
         thread.save(update_fields=changed)
-        post_published_task.delay_on_commit(post.pk)  # type: ignore[attr-defined]
+        fanout_schedule(post=post)
     _mentions_save(post=post, source=body)
     _auto_watch(user=member, thread=thread)
     _mark_read_to(user=member, thread=thread, position=1)
@@ -162,7 +162,7 @@ def post_create(
     changed = ["last_position"]
     if state == PostState.PUBLISHED:
         changed += counters.on_post_published(thread=thread, post=post)
-        post_published_task.delay_on_commit(post.pk)  # type: ignore[attr-defined]
+        fanout_schedule(post=post)
     thread.save(update_fields=changed)
     _mentions_save(post=post, source=body)
     _auto_watch(user=member, thread=thread)

@@ -1,0 +1,299 @@
+"""Puts emails together when they are sent, from the notifications that point at them.
+
+Discreet by default: subjects never carry thread titles, board names or post text (any of them
+may name a condition or a treatment), bodies hold a link instead of the post unless the member
+opted in. Everything is checked again at send time: a post hidden since, a kind switched off
+since, a notification already read in the app, or the daily cap, and the email shrinks or is
+not sent at all.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import User
+from community.forum.policies import can_see_author
+from community.notifications.inbox import is_still_visible
+from community.notifications.kinds import RULES, Delivery, Kind
+from community.notifications.models import (
+    DeliveryState,
+    EmailCategory,
+    EmailDelivery,
+    EmailSettings,
+    Notification,
+)
+from community.notifications.preferences import deliveries_for
+from community.notifications.unsubscribe import list_unsubscribe_headers, token_make
+
+# The most telling kind names a mixed email.
+PRIORITY = [
+    Kind.URGENT_CRISIS,
+    Kind.MENTION,
+    Kind.REPLY_TO_MY_POST,
+    Kind.POST_REJECTED,
+    Kind.POST_APPROVED,
+    Kind.REPLY_IN_WATCHED_THREAD,
+    Kind.NEW_THREAD_IN_WATCHED_BOARD,
+    Kind.NEW_FLAG,
+    Kind.QUEUE_WAITING,
+    Kind.RESOURCE_BROKEN,
+    Kind.RESOURCE_REVIEW_DUE,
+]
+
+# Subjects name what happened, never what it is about.
+SUBJECTS: dict[str, str] = {
+    Kind.REPLY_IN_WATCHED_THREAD: "New reply in a thread you follow",
+    Kind.REPLY_TO_MY_POST: "Someone replied to your post",
+    Kind.MENTION: "You were mentioned in a post",
+    Kind.NEW_THREAD_IN_WATCHED_BOARD: "A new thread in a board you follow",
+    Kind.POST_APPROVED: "Your post is now published",
+    Kind.POST_REJECTED: "About your post",
+    Kind.QUEUE_WAITING: "Posts are waiting for review",
+    Kind.URGENT_CRISIS: "Urgent: a post needs a moderator now",
+    Kind.NEW_FLAG: "A post was reported",
+    Kind.RESOURCE_REVIEW_DUE: "Resources are due for review",
+    Kind.RESOURCE_BROKEN: "A resource link is broken",
+}
+
+# One line per notification in the body; {actor} is a pseudonym or "A member".
+HEADLINES: dict[str, str] = {
+    Kind.REPLY_IN_WATCHED_THREAD: "{actor} replied in a thread you follow.",
+    Kind.REPLY_TO_MY_POST: "{actor} replied to your post.",
+    Kind.MENTION: "{actor} mentioned you in a post.",
+    Kind.NEW_THREAD_IN_WATCHED_BOARD: "{actor} started a thread in a board you follow.",
+    Kind.POST_APPROVED: "Your post was approved and is now published.",
+    Kind.POST_REJECTED: "A moderator did not approve your post.",
+    Kind.QUEUE_WAITING: "Posts are waiting for review.",
+    Kind.URGENT_CRISIS: "A member may be in crisis: their post needs a moderator now.",
+    Kind.NEW_FLAG: "A post was reported.",
+    Kind.RESOURCE_REVIEW_DUE: "A resource is due for review.",
+    Kind.RESOURCE_BROKEN: "A resource link is broken.",
+}
+
+EXCERPT_CHARS = 600
+
+
+@dataclass
+class Item:
+    kind: str
+    headline: str
+    url: str
+    title: str = ""
+    excerpt_text: str = ""
+    excerpt_html: str = ""
+    reason: str = ""
+
+
+@dataclass
+class Composed:
+    message: EmailMessage | None
+    subject: str = ""
+    skip_reason: str = ""
+
+
+def _domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def _subject(text: str) -> str:
+    return f"[{settings.COMMUNITY_NAME}] {text}"
+
+
+def message_id(row: EmailDelivery) -> str:
+    """Stable per row, so a resend after a crash carries the same id (receivers may drop it)."""
+    return f"<email.{row.pk}@{_domain()}>"
+
+
+def thread_reference(thread_id: int) -> str:
+    return f"<thread.{thread_id}@{_domain()}>"
+
+
+def _base_headers(row: EmailDelivery) -> dict[str, str]:
+    headers = {"Message-ID": message_id(row), "Auto-Submitted": "auto-generated"}
+    if row.thread_id is not None:
+        # Mail clients group every email about one thread under one conversation.
+        headers["In-Reply-To"] = thread_reference(row.thread_id)
+        headers["References"] = thread_reference(row.thread_id)
+    return headers
+
+
+def _item(notification: Notification, *, recipient: User, with_text: bool) -> Item:
+    post, thread = notification.post, notification.thread
+    actor = "A member"
+    if (
+        post is not None
+        and notification.actor is not None
+        and can_see_author(viewer=recipient, post=post)
+    ):
+        actor = notification.actor.username
+    urls = settings.FRONTEND_URLS
+    if post is not None:
+        url = urls["post"].format(thread_id=post.thread_id, position=post.position)
+    elif thread is not None:
+        url = urls["thread"].format(thread_id=thread.pk)
+    else:
+        url = str(notification.data.get("url") or urls["notification_settings"])
+    item = Item(
+        kind=notification.kind,
+        headline=HEADLINES[notification.kind].format(actor=actor),
+        url=url,
+        reason=str(notification.data.get("reason", "")),
+    )
+    if with_text:
+        if thread is not None:
+            item.title = thread.title
+        if post is not None:
+            source = post.body_source
+            item.excerpt_text = (
+                source if len(source) <= EXCERPT_CHARS else source[:EXCERPT_CHARS].rstrip() + "…"
+            )
+            item.excerpt_html = post.body_html
+    return item
+
+
+def _primary_kind(items: list[Item]) -> str:
+    kinds = {item.kind for item in items}
+    return next(kind for kind in PRIORITY if kind in kinds)
+
+
+def _essential(row: EmailDelivery) -> Composed:
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        to=[row.to_email],
+        headers=_base_headers(row),
+    )
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    return Composed(message=message, subject=row.subject)
+
+
+def compose_batch(rows: list[EmailDelivery]) -> dict[int, Composed]:
+    """Every claimed row's email, or why it is not sent. A fixed number of queries for the
+    whole batch, whatever its size."""
+    now = timezone.now()
+    result: dict[int, Composed] = {}
+    others = [row for row in rows if row.category != EmailCategory.ESSENTIAL]
+    for row in rows:
+        if row.category == EmailCategory.ESSENTIAL:
+            result[row.pk] = _essential(row)
+    if not others:
+        return result
+
+    grouped: dict[int, list[Notification]] = defaultdict(list)
+    for notification in (
+        Notification.objects.filter(email_id__in=[row.pk for row in others])
+        .select_related("actor", "post", "post__thread", "post__thread__board", "thread")
+        .order_by("id")
+    ):
+        grouped[notification.email_id or 0].append(notification)
+    user_ids = {row.recipient_id for row in others if row.recipient_id is not None}
+    wanted = deliveries_for(
+        user_ids=user_ids, kinds={n.kind for group in grouped.values() for n in group}
+    )
+    with_text = set(
+        EmailSettings.objects.filter(user_id__in=user_ids, include_post_text=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    sent_today = dict(
+        EmailDelivery.objects.filter(
+            recipient_id__in=user_ids,
+            state=DeliveryState.SENT,
+            sent_at__gte=now - timedelta(days=1),
+            urgent=False,
+        )
+        .exclude(category=EmailCategory.ESSENTIAL)
+        .values("recipient_id")
+        .annotate(n=Count("id"))
+        .values_list("recipient_id", "n")
+    )
+
+    for row in others:
+        recipient = row.recipient
+        if recipient is None or not recipient.is_active:
+            result[row.pk] = Composed(message=None, skip_reason="The account is closed.")
+            continue
+        expected = Delivery.NOW if row.category == EmailCategory.NOTIFICATION else row.kind
+        kept = [
+            n
+            for n in grouped.get(row.pk, [])
+            if wanted.get((recipient.pk, n.kind)) == expected
+            and (RULES[n.kind].urgent or n.read_at is None)
+            and is_still_visible(notification=n, recipient=recipient)
+        ]
+        if not kept:
+            result[row.pk] = Composed(
+                message=None,
+                skip_reason="Nothing left to tell: read in the app, no longer visible, "
+                "or switched off since.",
+            )
+            continue
+        if not row.urgent:
+            count = sent_today.get(recipient.pk, 0)
+            if count >= settings.EMAIL_DAILY_CAP:
+                result[row.pk] = Composed(
+                    message=None,
+                    skip_reason=f"Daily limit of {settings.EMAIL_DAILY_CAP} emails reached; "
+                    "the notifications are in the app.",
+                )
+                continue
+            sent_today[recipient.pk] = count + 1
+        result[row.pk] = _compose(
+            row, recipient=recipient, notifications=kept, text=recipient.pk in with_text
+        )
+    return result
+
+
+def _compose(
+    row: EmailDelivery, *, recipient: User, notifications: list[Notification], text: bool
+) -> Composed:
+    items = [_item(n, recipient=recipient, with_text=text) for n in notifications]
+    if row.category == EmailCategory.DIGEST:
+        period = "daily" if row.kind == Delivery.DAILY else "weekly"
+        subject = _subject(f"Your {period} summary ({len(items)} new)")
+        template = "notifications/email/digest"
+    else:
+        primary = _primary_kind(items)
+        if len(items) == 1 or primary == Kind.URGENT_CRISIS:
+            subject = _subject(SUBJECTS[primary])
+        elif row.thread_id is not None:
+            subject = _subject(f"{len(items)} new posts in a thread you follow")
+        else:
+            subject = _subject(f"{SUBJECTS[primary]} ({len(items)})")
+        template = "notifications/email/notification"
+    headers = _base_headers(row)
+    unsubscribe = ""
+    if not row.urgent:
+        token = token_make(user_id=recipient.pk, kinds=sorted({item.kind for item in items}))
+        headers.update(list_unsubscribe_headers(token))
+        unsubscribe = headers["List-Unsubscribe"].split(">", 1)[0].lstrip("<")
+    context = {
+        "community_name": settings.COMMUNITY_NAME,
+        "recipient": recipient,
+        "items": items,
+        "thread_url": (
+            settings.FRONTEND_URLS["thread"].format(thread_id=row.thread_id)
+            if row.thread_id is not None
+            else ""
+        ),
+        "settings_url": settings.FRONTEND_URLS["notification_settings"],
+        "unsubscribe_url": unsubscribe,
+        "with_text": text,
+        "period": row.kind,
+    }
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{template}.txt", context),
+        to=[row.to_email],
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return Composed(message=message, subject=subject)
