@@ -14,6 +14,12 @@ logger = logging.getLogger("config.request")
 
 # A client may pass its own request id (to correlate logs); anything else gets a fresh one.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Paths that carry a secret (one-click unsubscribe tokens): logged with the secret cut out.
+_SECRET_IN_PATH = re.compile(r"^(/email/unsubscribe/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_IN_PATH.sub(r"\1<token>", path)
 
 
 class RequestLogMiddleware:
@@ -37,7 +43,7 @@ class RequestLogMiddleware:
         logger.info(
             "%s %s %s %.1fms request_id=%s",
             request.method,
-            request.path,
+            loggable_path(request.path),
             response.status_code,
             duration_ms,
             request_id,

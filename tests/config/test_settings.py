@@ -250,3 +250,13 @@ def test_login_never_logs_the_email_or_password(db, caplog, correct_password):
     assert member.email.lower() not in captured
     assert "private.person" not in captured
     assert password.lower() not in captured
+
+
+def test_log_line_never_has_an_unsubscribe_token(client, db, caplog):
+    """Whoever reads the logs must not be able to switch a member's emails off."""
+    caplog.set_level(logging.INFO, logger="config.request")
+    response = client.get("/email/unsubscribe/secret-token-value-123")
+    assert response.status_code == 400
+    (record,) = request_log_records(caplog)
+    assert record.getMessage().startswith("GET /email/unsubscribe/<token> 400 ")
+    assert "secret-token-value-123" not in caplog.text
