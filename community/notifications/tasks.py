@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from community.notifications.digests import digests_build
 from community.notifications.fanout import notify_post_published
 from community.notifications.outbox import outbox_sweep, send_due
 
@@ -55,3 +56,10 @@ def sweep_outbox_task() -> dict[str, int]:
         "due": report.due,
         "fanouts": len(report.fanouts),
     }
+
+
+@shared_task(name="notifications.build_digests")
+def build_digests_task() -> int:
+    """Beat, hourly: queues the daily and weekly digests of members whose local time is the
+    digest hour. Safe to run twice (one digest per member and local day or week)."""
+    return digests_build()
