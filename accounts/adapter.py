@@ -3,11 +3,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.html import strip_tags
 
 from accounts.models import Profile, User
+from community.notifications.outbox import essential_enqueue
 
 
 @dataclass(frozen=True)
@@ -38,4 +41,31 @@ class AccountAdapter(DefaultAccountAdapter):
         return saved
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        super().send_mail(template_prefix, email, {**context, "current_site": community_site()})
+        """Renders account mail (verification, password reset, "someone used your address")
+        and queues it in the outbox instead of talking to the mail server in the request: it
+        is sent after commit, retried when the server is away, never capped and never carries
+        an unsubscribe header."""
+        ctx = {
+            "request": allauth_context.request,
+            "email": email,
+            **context,
+            "current_site": community_site(),
+        }
+        message = self.render_mail(template_prefix, email, ctx)
+        html = ""
+        if message.content_subtype == "html":
+            html = str(message.body)
+            text = strip_tags(html)
+        else:
+            text = str(message.body)
+            for content, mimetype in getattr(message, "alternatives", []):
+                if mimetype == "text/html":
+                    html = str(content)
+        essential_enqueue(
+            to_email=email,
+            subject=str(message.subject),
+            body_text=text,
+            body_html=html,
+            recipient=User.objects.filter(email__iexact=email).first(),
+            template=template_prefix,
+        )

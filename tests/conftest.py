@@ -131,3 +131,13 @@ def admin_client_api(admin_user):
 @pytest.fixture
 def suspended_client(suspended_member):
     return _client_for(suspended_member)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on localhost for this test (see tests/smtp.py)."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -40,17 +40,16 @@ def notify(
     """Tells these members of one event, in the app and by email as each chose, in one
     transaction. The way other subdomains notify (moderation, resources).
 
-    ``event_key`` names the event (e.g. ``"post:42:approved"``): the same event never makes
-    two emails. Notifications about a post are unique per recipient and kind, so running it
-    twice for a post adds nothing. Returns the notifications created.
+    ``event_key`` names the event (e.g. ``"post:42:approved"``): running it twice for the same
+    event adds no notification and no email. Returns the notifications created.
     """
     recipient_ids = set(recipient_ids)
+    already = Notification.objects.filter(kind=kind, recipient_id__in=recipient_ids)
     if post_id is not None:
-        recipient_ids -= set(
-            Notification.objects.filter(
-                post_id=post_id, kind=kind, recipient_id__in=recipient_ids
-            ).values_list("recipient_id", flat=True)
-        )
+        already = already.filter(post_id=post_id)
+    else:
+        already = already.filter(event_key=event_key)
+    recipient_ids -= set(already.values_list("recipient_id", flat=True))
     rows = [
         Notification(
             recipient_id=user_id,
@@ -60,6 +59,7 @@ def notify(
             thread_id=thread_id,
             post_id=post_id,
             data=data or {},
+            event_key=event_key,
         )
         for user_id in sorted(recipient_ids)
     ]
@@ -120,6 +120,7 @@ def notify_post_published(*, post_id: int) -> int:
             board_id=thread.board_id,
             thread_id=thread.pk,
             post_id=post.pk,
+            event_key=f"post:{post.pk}",
         )
         for user_id, kind in chosen.items()
         if (user_id, kind) not in already

@@ -72,6 +72,8 @@ class Notification(models.Model):
     )
     # Small extras a kind needs, e.g. the reason a post was not approved.
     data = models.JSONField(default=dict, blank=True)
+    # What happened, e.g. "post:42:approved": the same event never notifies anyone twice.
+    event_key = models.CharField(max_length=200, blank=True)
     # The email that tells of it (at once, coalesced with others, or in a digest); none when
     # the recipient chose in-app only or it has not been put in a digest yet.
     email = models.ForeignKey(

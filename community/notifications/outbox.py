@@ -315,7 +315,7 @@ def _record_failure(row: EmailDelivery, *, error: str, permanent: bool, report: 
         report.retrying += 1
         report.next_retry_in = min(report.next_retry_in or delay, delay)
         logger.info(
-            "email %s failed (try %s), retry in %.0fs: %s", row.pk, row.attempts, delay, error
+            "email %s failed (try %s), retry in %.1fs: %s", row.pk, row.attempts, delay, error
         )
     report.errors.append(error)
     EmailDelivery.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
@@ -432,7 +432,11 @@ def outbox_sweep(*, now: datetime | None = None) -> SweepReport:
         last_error="The worker sending it stopped, on every try.",
         updated_at=now,
     )
-    freed = stuck.update(state=DeliveryState.PENDING, claimed_at=None, updated_at=now)
+    # A freed row takes no new notifications (the member may have a newer open email about the
+    # same thread, and only one may be open).
+    freed = stuck.update(
+        state=DeliveryState.PENDING, claimed_at=None, coalesce_key="", updated_at=now
+    )
     grace = now - timedelta(seconds=settings.EMAIL_SWEEP_GRACE_SECONDS)
     due = EmailDelivery.objects.filter(state__in=DUE_STATES, send_after__lte=grace).count()
     fanouts = list(
@@ -450,6 +454,7 @@ def deliveries_retry(*, ids: Iterable[int]) -> int:
         revived = EmailDelivery.objects.filter(pk__in=list(ids), state=DeliveryState.DEAD).update(
             state=DeliveryState.PENDING,
             attempts=0,
+            coalesce_key="",
             send_after=timezone.now(),
             claimed_at=None,
             updated_at=timezone.now(),

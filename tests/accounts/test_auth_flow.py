@@ -52,10 +52,12 @@ def _error_codes(response) -> list[str]:
     return [error["code"] for error in response.json()["errors"]]
 
 
-def test_app_signup_verify_login_me_and_logout(mailoutbox):
+def test_app_signup_verify_login_me_and_logout(mailoutbox, django_capture_on_commit_callbacks):
     client = APIClient()
 
-    signup = _signup(client, "new@example.org", "new_member")
+    # Account mail leaves through the outbox once the request's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        signup = _signup(client, "new@example.org", "new_member")
     assert signup.status_code == 401
     assert signup.json()["meta"]["is_authenticated"] is False
     assert _pending_flows(signup) == ["verify_email"]
@@ -139,10 +141,13 @@ def test_login_before_email_verification_gives_no_session():
     assert _me(login.json()["meta"].get("session_token")).status_code == 401
 
 
-def test_password_reset_by_emailed_key(member, mailoutbox):
+def test_password_reset_by_emailed_key(member, mailoutbox, django_capture_on_commit_callbacks):
     client = APIClient()
 
-    request = client.post(f"{APP}/auth/password/request", {"email": member.email}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        request = client.post(
+            f"{APP}/auth/password/request", {"email": member.email}, format="json"
+        )
     assert request.status_code == 200
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [member.email]
@@ -172,14 +177,18 @@ def test_password_reset_request_does_not_reveal_accounts(member):
     assert known.json() == unknown.json()
 
 
-def test_signup_with_registered_email_looks_like_a_fresh_signup(mailoutbox):
+def test_signup_with_registered_email_looks_like_a_fresh_signup(
+    mailoutbox, django_capture_on_commit_callbacks
+):
     factories.UserFactory(email="taken@example.org")
     users_before = User.objects.count()
 
-    fresh = _signup(APIClient(), "fresh@example.org", "fresh_member")
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = _signup(APIClient(), "fresh@example.org", "fresh_member")
     users_after_fresh = User.objects.count()
     mailoutbox.clear()
-    taken = _signup(APIClient(), "taken@example.org", "second_try")
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = _signup(APIClient(), "taken@example.org", "second_try")
 
     assert taken.status_code == fresh.status_code == 401
     assert taken.json()["data"] == fresh.json()["data"]
@@ -238,11 +247,14 @@ def test_failed_logins_lock_the_email_and_then_answer_429(member):
         ("Existing_Member", "username_taken"),
     ],
 )
-def test_signup_refuses_unacceptable_usernames(username, code, mailoutbox):
+def test_signup_refuses_unacceptable_usernames(
+    username, code, mailoutbox, django_capture_on_commit_callbacks
+):
     factories.UserFactory(username="existing_member")
     users_before = User.objects.count()
 
-    response = _signup(APIClient(), "someone@example.org", username)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _signup(APIClient(), "someone@example.org", username)
 
     assert response.status_code == 400
     errors = response.json()["errors"]

@@ -1,0 +1,565 @@
+"""The email outbox in-process: what members find in their mailbox after forum activity, and
+what the outbox does when the mail server answers badly.
+
+Tasks run eagerly after commit (``django_capture_on_commit_callbacks(execute=True)``); mail
+goes to the locmem backend (``mailoutbox``) or, where the server's answers matter, to a real
+SMTP server on localhost (``smtp_server``).
+"""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from community.forum.models import SubscriptionLevel
+from community.forum.services.following import subscription_set
+from community.forum.services.posting import post_create, post_withdraw
+from community.notifications import emails, fanout, outbox, tasks
+from community.notifications.kinds import Delivery, Kind
+from community.notifications.models import (
+    DeliveryState,
+    EmailCategory,
+    EmailDelivery,
+    Notification,
+    PendingFanout,
+)
+from community.notifications.preferences import preferences_update
+from tests import factories
+from tests.smtp import free_port
+
+pytestmark = pytest.mark.django_db
+
+TITLE = "Botox for my cervical dystonia"
+OPENING = "The botulinum injections in my neck wore off after six weeks."
+CONDITION_WORDS = ["botox", "botulinum", "dystonia", "cervical", "injection"]
+
+
+@pytest.fixture
+def board():
+    return factories.BoardFactory()
+
+
+@pytest.fixture
+def at_once(settings):
+    """Notifications go the moment their transaction commits (no coalescing window)."""
+    settings.EMAIL_COALESCE_SECONDS = 0
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Runs what follows a commit (fan-out, sending) when the block ends, as in production."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def smtp(smtp_server, settings):
+    for name, value in smtp_server.email_settings().items():
+        setattr(settings, name, value)
+    return smtp_server
+
+
+def _mail_to(mailbox, user) -> list:
+    return [message for message in mailbox if message.to == [user.email]]
+
+
+def _watched_thread(board, committed, *watchers, title="Stretches that help", author=None):
+    with committed():
+        thread = factories.make_thread(
+            board=board, author=author or factories.UserFactory(), title=title
+        )
+    for watcher in watchers:
+        subscription_set(user=watcher, thread=thread, level=SubscriptionLevel.WATCHING)
+    return thread
+
+
+def _reply(committed, thread, author, body="Thinking of you today."):
+    with committed():
+        return factories.make_reply(thread=thread, author=author, body=body)
+
+
+def _account_mail(**extra) -> EmailDelivery:
+    """An account email queued as the sign-up flow queues it (its send task not run yet)."""
+    fields = {
+        "to_email": "heron@example.org",
+        "subject": "[Neck to Neck] Please confirm your email address",
+        "body_text": "Confirm your address: https://example.org/verify/abc",
+        **extra,
+    }
+    return outbox.essential_enqueue(**fields)
+
+
+def _later(time_machine, seconds: float) -> None:
+    time_machine.move_to(timezone.now() + timedelta(seconds=seconds))
+
+
+# --- Coalescing and urgency -----------------------------------------------------------------
+
+
+def test_a_burst_of_replies_is_one_email_after_the_window_and_each_thread_its_own(
+    board, settings, committed, mailoutbox, time_machine
+):
+    settings.EMAIL_COALESCE_SECONDS = 300
+    watcher, replier = factories.UserFactory(), factories.UserFactory()
+    busy = _watched_thread(board, committed, watcher)
+    quiet = _watched_thread(board, committed, watcher)
+
+    for body in ["First thought.", "Second thought.", "Third thought."]:
+        _reply(committed, busy, replier, body)
+    _reply(committed, quiet, replier)
+
+    rows = EmailDelivery.objects.filter(recipient=watcher)
+    assert rows.count() == 2
+    assert Notification.objects.filter(email=rows.get(thread=busy)).count() == 3
+    outbox.send_due()
+    assert _mail_to(mailoutbox, watcher) == []
+
+    _later(time_machine, 301)
+    outbox.send_due()
+
+    sent = sorted(_mail_to(mailoutbox, watcher), key=lambda m: m.subject)
+    assert [m.subject for m in sent] == [
+        "[Neck to Neck] 3 new posts in a thread you follow",
+        "[Neck to Neck] New reply in a thread you follow",
+    ]
+    assert sent[0].body.count("replied in a thread you follow") == 3
+
+
+def _crisis_alert(committed, moderator, post) -> None:
+    with committed():
+        fanout.notify(
+            recipient_ids=[moderator.pk],
+            kind=Kind.URGENT_CRISIS,
+            event_key=f"post:{post.pk}:crisis",
+            thread_id=post.thread_id,
+            post_id=post.pk,
+        )
+
+
+def test_urgent_alerts_go_at_once_each_on_its_own(
+    board, settings, committed, mailoutbox, moderator
+):
+    settings.EMAIL_COALESCE_SECONDS = 300
+    thread = _watched_thread(board, committed, moderator)
+    first = _reply(committed, thread, factories.UserFactory(), "I can't go on like this.")
+    second = _reply(committed, thread, factories.UserFactory(), "Please, someone.")
+
+    _crisis_alert(committed, moderator, first)
+    _crisis_alert(committed, moderator, second)
+
+    alerts = _mail_to(mailoutbox, moderator)
+    assert [m.subject for m in alerts] == [
+        "[Neck to Neck] Urgent: a post needs a moderator now"
+    ] * 2
+    # The watched-thread replies still wait for their window, apart from the alerts.
+    waiting = EmailDelivery.objects.get(recipient=moderator, state=DeliveryState.PENDING)
+    assert not waiting.urgent
+    assert waiting.notifications.count() == 2
+
+
+def test_the_daily_cap_skips_the_fourth_email_but_not_the_inbox_or_urgent_alerts(
+    board, settings, at_once, committed, mailoutbox, moderator
+):
+    settings.EMAIL_DAILY_CAP = 3
+    thread = _watched_thread(board, committed, moderator)
+    replier = factories.UserFactory()
+    posts = [_reply(committed, thread, replier, f"Reply {n}") for n in range(4)]
+
+    assert len(_mail_to(mailoutbox, moderator)) == 3
+    fourth = EmailDelivery.objects.get(recipient=moderator, notifications__post=posts[3])
+    assert fourth.state == DeliveryState.SKIPPED
+    assert "Daily limit of 3" in fourth.last_error
+    client = APIClient()
+    client.force_login(moderator)
+    assert len(client.get("/api/v1/notifications").json()["results"]) == 4
+
+    _crisis_alert(committed, moderator, posts[3])
+    alerts = _mail_to(mailoutbox, moderator)
+    assert len(alerts) == 4
+    assert alerts[-1].subject.endswith("needs a moderator now")
+
+
+# --- Discretion -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def condition_thread(board, at_once, committed):
+    """Every kind of forum email about a thread whose title and posts name a condition."""
+    people = {name: factories.UserFactory() for name in ["starter", "board", "thread", "named"]}
+    preferences_update(user=people["board"], kinds={Kind.NEW_THREAD_IN_WATCHED_BOARD: Delivery.NOW})
+    subscription_set(user=people["board"], board=board, level=SubscriptionLevel.WATCHING)
+    thread = _watched_thread(
+        board, committed, people["thread"], title=TITLE, author=people["starter"]
+    )
+    with committed():
+        post_create(
+            author=factories.UserFactory(),
+            thread_id=thread.pk,
+            body=f"Botulinum toxin every ten weeks helps me, @{people['named'].username}.",
+            reply_to_id=thread.posts.get().pk,
+        )
+    return thread, people
+
+
+def test_no_subject_or_default_body_names_the_condition(condition_thread, mailoutbox):
+    thread, people = condition_thread
+
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people.values())
+    assert {m.subject for m in mailoutbox} == {
+        "[Neck to Neck] A new thread in a board you follow",
+        "[Neck to Neck] New reply in a thread you follow",
+        "[Neck to Neck] Someone replied to your post",
+        "[Neck to Neck] You were mentioned in a post",
+    }
+    link = django_settings.FRONTEND_URLS["thread"].format(thread_id=thread.pk)
+    for message in mailoutbox:
+        html = message.alternatives[0].content
+        for text in [message.subject, message.body, html]:
+            assert TITLE not in text
+            assert not [word for word in CONDITION_WORDS if word in text.lower()], text
+        assert link in message.body
+        assert link in html
+
+
+def test_members_who_opt_in_get_the_post_quoted(board, at_once, committed, mailoutbox):
+    watcher = factories.UserFactory()
+    preferences_update(user=watcher, include_post_text=True)
+    thread = _watched_thread(board, committed, watcher, title=TITLE)
+
+    _reply(committed, thread, factories.UserFactory(), "Botulinum toxin every ten weeks helps.")
+
+    [message] = _mail_to(mailoutbox, watcher)
+    assert "botox" not in message.subject.lower()
+    assert TITLE in message.body
+    assert "Botulinum toxin every ten weeks helps." in message.body
+    assert "Botulinum toxin every ten weeks helps." in message.alternatives[0].content
+
+
+# --- Checked again when sent ----------------------------------------------------------------
+
+
+def test_a_post_withdrawn_before_the_email_goes_is_not_emailed(
+    board, settings, committed, mailoutbox, time_machine
+):
+    settings.EMAIL_COALESCE_SECONDS = 300
+    watcher, replier = factories.UserFactory(), factories.UserFactory()
+    thread = _watched_thread(board, committed, watcher)
+    post = _reply(committed, thread, replier, "Something I regret sharing.")
+
+    post_withdraw(user=replier, post_id=post.pk)
+    _later(time_machine, 301)
+    outbox.send_due()
+
+    assert _mail_to(mailoutbox, watcher) == []
+    row = EmailDelivery.objects.get(recipient=watcher)
+    assert row.state == DeliveryState.SKIPPED
+    assert "no longer visible" in row.last_error
+
+
+def test_notifications_read_in_the_app_are_not_emailed(
+    board, settings, committed, mailoutbox, time_machine
+):
+    settings.EMAIL_COALESCE_SECONDS = 300
+    watcher, replier = factories.UserFactory(), factories.UserFactory()
+    thread = _watched_thread(board, committed, watcher)
+    _reply(committed, thread, replier, "Seen in the app already.")
+    _reply(committed, thread, replier, "Not seen yet.")
+    client = APIClient()
+    client.force_login(watcher)
+    first = Notification.objects.filter(recipient=watcher).earliest("id")
+    assert client.post(f"/api/v1/notifications/{first.pk}/read").status_code == 204
+
+    _later(time_machine, 301)
+    outbox.send_due()
+
+    [message] = _mail_to(mailoutbox, watcher)
+    assert message.subject == "[Neck to Neck] New reply in a thread you follow"
+    assert message.body.count("replied in a thread you follow") == 1
+
+
+def test_the_same_post_fanned_out_twice_sends_one_email(board, at_once, committed, mailoutbox):
+    watcher = factories.UserFactory()
+    thread = _watched_thread(board, committed, watcher)
+    post = _reply(committed, thread, factories.UserFactory())
+
+    with committed():  # the broker delivered the fan-out again
+        fanout.notify_post_published(post_id=post.pk)
+        tasks.post_published_task.delay(post.pk)
+
+    assert EmailDelivery.objects.filter(recipient=watcher).count() == 1
+    assert len(_mail_to(mailoutbox, watcher)) == 1
+
+
+def test_emails_about_one_thread_share_its_conversation_and_have_text_and_html(
+    board, at_once, committed, smtp
+):
+    watcher, replier = factories.UserFactory(), factories.UserFactory()
+    thread = _watched_thread(board, committed, watcher)
+    _reply(committed, thread, replier, "One.")
+    _reply(committed, thread, replier, "Two.")
+
+    received = [m for m in smtp.mailbox if m["To"] == watcher.email]
+    rows = EmailDelivery.objects.filter(recipient=watcher).order_by("id")
+    assert [m["Message-ID"] for m in received] == [emails.message_id(row) for row in rows]
+    assert len({m["Message-ID"] for m in received}) == 2
+    reference = emails.thread_reference(thread.pk)
+    for message in received:
+        assert message["In-Reply-To"] == message["References"] == reference
+        assert "replied in a thread you follow" in message.get_body(("plain",)).get_content()
+        assert "<a href=" in message.get_body(("html",)).get_content()
+        assert message["List-Unsubscribe"]
+
+
+# --- Account mail ---------------------------------------------------------------------------
+
+
+def test_password_reset_mail_is_sent_through_the_outbox_even_over_the_cap(
+    settings, member, committed, smtp
+):
+    settings.EMAIL_DAILY_CAP = 0
+
+    with committed():
+        response = APIClient().post(
+            "/api/auth/app/v1/auth/password/request", {"email": member.email}, format="json"
+        )
+
+    assert response.status_code == 200
+    row = EmailDelivery.objects.get(recipient=member)
+    assert row.category == EmailCategory.ESSENTIAL
+    assert row.state == DeliveryState.SENT
+    [message] = smtp.wait_for(1)
+    assert message["To"] == member.email
+    assert "List-Unsubscribe" not in message
+    reset_link = django_settings.HEADLESS_FRONTEND_URLS["account_reset_password_from_key"]
+    assert reset_link.split("{key}")[0] in message.get_body(("plain",)).get_content()
+
+
+def test_signup_verification_is_an_essential_email_that_is_sent(settings, committed, mailoutbox):
+    settings.EMAIL_DAILY_CAP = 0
+
+    with committed():
+        APIClient().post(
+            "/api/auth/app/v1/auth/signup",
+            {
+                "email": "New.Heron@example.org",
+                "username": "new_heron",
+                "password": factories.PASSWORD,
+            },
+            format="json",
+        )
+
+    row = EmailDelivery.objects.get(to_email__iexact="new.heron@example.org")
+    assert row.recipient is not None
+    assert row.recipient.username == "new_heron"
+    assert (row.category, row.state) == (EmailCategory.ESSENTIAL, DeliveryState.SENT)
+    [message] = mailoutbox
+    assert "List-Unsubscribe" not in message.extra_headers
+    assert "verify-email" in message.body
+
+
+# --- SMTP answers ---------------------------------------------------------------------------
+
+
+def test_a_busy_server_is_retried_later_with_the_same_message_id(smtp, time_machine):
+    row = _account_mail()
+    seen: list[str] = []
+
+    def answer(message):
+        seen.append(message["Message-ID"])
+        return "451 4.3.0 Try again later" if len(seen) == 1 else None
+
+    smtp.on_message = answer
+
+    outbox.send_due()
+    row.refresh_from_db()
+    assert row.state == DeliveryState.FAILED
+    assert row.send_after > timezone.now()
+    assert "451" in row.last_error
+    assert smtp.mailbox == []
+
+    outbox.send_due()  # not due yet
+    assert len(seen) == 1
+
+    _later(time_machine, 3600)
+    outbox.send_due()
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (DeliveryState.SENT, 2)
+    assert [m["Message-ID"] for m in smtp.mailbox] == [seen[0]] == [emails.message_id(row)]
+
+
+def test_an_unknown_address_is_given_up_at_once(smtp):
+    row = _account_mail(to_email="nobody@example.org")
+    smtp.replies.append("550 5.1.1 No such user")
+
+    outbox.send_due()
+
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (DeliveryState.DEAD, 1)
+    assert "550 5.1.1 No such user" in row.last_error
+    assert smtp.mailbox == []
+
+
+def test_no_server_listening_is_retried_not_given_up(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    rows = [_account_mail(), _account_mail()]
+
+    report = outbox.send_due()
+
+    assert report.retrying == 2
+    for row in rows:
+        row.refresh_from_db()
+        assert row.state == DeliveryState.FAILED
+        assert "Connection refused" in row.last_error
+
+
+def test_after_the_last_try_a_failing_email_is_dead(settings, smtp, time_machine):
+    settings.EMAIL_MAX_ATTEMPTS = 3
+    row = _account_mail()
+    smtp.replies.extend(["451 4.3.0 Try again later"] * 3)
+
+    for _ in range(3):
+        outbox.send_due()
+        _later(time_machine, 3600)
+
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (DeliveryState.DEAD, 3)
+    assert "451" in row.last_error
+    assert smtp.attempts == 3
+    outbox.send_due()
+    assert smtp.attempts == 3
+
+
+def test_a_claimed_row_is_not_claimed_or_sent_twice(smtp):
+    rows = [_account_mail(), _account_mail()]
+
+    first = outbox.claim_due(limit=10)
+    second = outbox.claim_due(limit=10)
+
+    assert sorted(first) == sorted(row.pk for row in rows)
+    assert second == []
+    assert outbox.send_claimed(first).sent == 2
+    assert outbox.send_claimed(first).sent == 0
+    assert outbox.send_due().sent == 0
+    assert smtp.attempts == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_another_worker_is_claiming_are_skipped():
+    rows = [
+        EmailDelivery.objects.create(
+            dedupe_key=f"essential:test-{n}",
+            category=EmailCategory.ESSENTIAL,
+            to_email="heron@example.org",
+            subject="Confirm",
+            body_text="Confirm your address.",
+        )
+        for n in range(2)
+    ]
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        try:
+            with transaction.atomic():
+                list(EmailDelivery.objects.select_for_update().filter(pk=rows[0].pk))
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    try:
+        assert locked.wait(10)
+        claimed = outbox.claim_due(limit=10)
+    finally:
+        release.set()
+        worker.join()
+
+    assert claimed == [rows[1].pk]
+
+
+# --- Sweeper --------------------------------------------------------------------------------
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_freed_and_sent(settings, mailoutbox, time_machine):
+    row = _account_mail()
+    assert outbox.claim_due(limit=10) == [row.pk]  # ...and the worker died before sending
+
+    assert outbox.outbox_sweep().freed == 0
+    _later(time_machine, settings.EMAIL_SENDING_TIMEOUT_SECONDS + 1)
+    assert outbox.outbox_sweep().freed == 1
+    outbox.send_due()
+
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (DeliveryState.SENT, 2)
+    assert [m.to for m in mailoutbox] == [["heron@example.org"]]
+
+
+def test_a_fan_out_the_broker_lost_is_made_by_the_sweeper(
+    board, settings, at_once, committed, mailoutbox, time_machine
+):
+    watcher = factories.UserFactory()
+    thread = _watched_thread(board, committed, watcher)
+    # Published, but its after-commit fan-out task never ran.
+    post = factories.make_reply(thread=thread, author=factories.UserFactory())
+    assert PendingFanout.objects.filter(post=post).exists()
+    assert outbox.outbox_sweep().fanouts == []
+
+    _later(time_machine, settings.EMAIL_SWEEP_GRACE_SECONDS + 1)
+    assert outbox.outbox_sweep().fanouts == [post.pk]
+    with committed():
+        tasks.sweep_outbox_task()
+
+    assert not PendingFanout.objects.filter(post=post).exists()
+    note = Notification.objects.get(recipient=watcher, post=post)
+    assert note.kind == Kind.REPLY_IN_WATCHED_THREAD
+    assert len(_mail_to(mailoutbox, watcher)) == 1
+
+
+def _open_email_about_a_thread(member, **extra) -> EmailDelivery:
+    return EmailDelivery.objects.create(
+        dedupe_key=f"test:{member.pk}:{extra.get('state', 'pending')}",
+        category=EmailCategory.NOTIFICATION,
+        kind=Kind.REPLY_IN_WATCHED_THREAD,
+        recipient=member,
+        to_email=member.email,
+        coalesce_key="thread:1",
+        **extra,
+    )
+
+
+def test_a_stuck_email_is_freed_even_when_a_newer_one_about_its_thread_is_open(
+    member, settings, time_machine
+):
+    stuck = _open_email_about_a_thread(
+        member, state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=1
+    )
+    _open_email_about_a_thread(member)  # a later reply opened a new email meanwhile
+    _later(time_machine, settings.EMAIL_SENDING_TIMEOUT_SECONDS + 1)
+
+    assert outbox.outbox_sweep().freed == 1
+    stuck.refresh_from_db()
+    assert stuck.state == DeliveryState.PENDING
+
+
+def test_a_dead_email_can_be_retried_while_a_newer_one_about_its_thread_is_open(member):
+    dead = _open_email_about_a_thread(member, state=DeliveryState.DEAD, attempts=8)
+    _open_email_about_a_thread(member)
+
+    assert outbox.deliveries_retry(ids=[dead.pk]) == 1
+    dead.refresh_from_db()
+    assert (dead.state, dead.attempts) == (DeliveryState.PENDING, 0)
+
+
+def test_an_event_without_a_post_notifies_each_member_once(moderator, committed, mailoutbox):
+    for _ in range(2):
+        with committed():
+            fanout.notify(
+                recipient_ids=[moderator.pk], kind=Kind.QUEUE_WAITING, event_key="queue:2026-11-25"
+            )
+    assert Notification.objects.filter(recipient=moderator, kind=Kind.QUEUE_WAITING).count() == 1
+    assert EmailDelivery.objects.filter(recipient=moderator).count() == 1
