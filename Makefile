@@ -52,10 +52,15 @@ format: install
 
 ## The forum benchmark on PostgreSQL: generates the data set in its own database (dropped and
 ## recreated each run), then measures the API over HTTP against gunicorn on 127.0.0.1.
+## Then the email benchmark, in a database of its own: fan-out to 5,000 watchers, and one
+## worker sending 10,000 emails to an SMTP server on 127.0.0.1.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
+BENCH_EMAIL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_email
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 
 bench: install
 	$(UV) run python -m bench.generate --database-url $(BENCH_DATABASE_URL) $(BENCH_GENERATE_ARGS)
 	$(UV) run python -m bench.run --database-url $(BENCH_DATABASE_URL) \
 		--redis-url $(BENCH_REDIS_URL) $(BENCH_RUN_ARGS)
+	$(UV) run python -m bench.mail --database-url $(BENCH_EMAIL_DATABASE_URL) \
+		--redis-url $(BENCH_REDIS_URL) $(BENCH_EMAIL_ARGS)

@@ -19,7 +19,8 @@ import logging
 import random
 import smtplib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import uuid4
@@ -31,6 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from community.notifications.emails import Composed, compose_batch
 from community.notifications.kinds import RULES, Delivery
 from community.notifications.models import (
     DeliveryState,
@@ -323,12 +325,42 @@ def _record_failure(row: EmailDelivery, *, error: str, permanent: bool, report: 
     )
 
 
+def _mark_sent(row: EmailDelivery, *, subject: str) -> None:
+    """Records the server's acceptance at once, one row at a time: a worker killed mid-batch
+    leaves only the email it was sending to be sent again."""
+    now = timezone.now()
+    EmailDelivery.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
+        state=DeliveryState.SENT,
+        sent_at=now,
+        claimed_at=None,
+        subject=subject[:255],
+        last_error="",
+        updated_at=now,
+    )
+
+
+@contextmanager
+def _commits_without_waiting_for_disk() -> Iterator[None]:
+    """While sending, commits do not wait for the disk (``synchronous_commit`` off for this
+    session). A worker that dies still leaves every commit it made; only a crash of the
+    database server itself within a fraction of a second could forget a "sent" mark, and then
+    an email goes twice rather than never."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def send_claimed(ids: Iterable[int]) -> SendReport:
     """Sends claimed rows over one SMTP connection. Never inside a transaction: each row is
     marked the moment its outcome is known, so a worker killed mid-batch leaves only the row
     it was sending to be sent again."""
-    from community.notifications.emails import compose_batch
-
     report = SendReport()
     rows = list(
         EmailDelivery.objects.filter(pk__in=list(ids), state=DeliveryState.SENDING)
@@ -338,6 +370,14 @@ def send_claimed(ids: Iterable[int]) -> SendReport:
     if not rows:
         return report
     composed = compose_batch(rows)
+    with _commits_without_waiting_for_disk():
+        _send_composed(rows, composed, report)
+    return report
+
+
+def _send_composed(
+    rows: list[EmailDelivery], composed: dict[int, Composed], report: SendReport
+) -> None:
     smtp = get_connection(fail_silently=False)
     opened = False
     for index, row in enumerate(rows):
@@ -374,22 +414,13 @@ def send_claimed(ids: Iterable[int]) -> SendReport:
                         report.skipped += 1
                 break
             continue
-        now = timezone.now()
-        EmailDelivery.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
-            state=DeliveryState.SENT,
-            sent_at=now,
-            claimed_at=None,
-            subject=outcome.subject[:255],
-            last_error="",
-            updated_at=now,
-        )
+        _mark_sent(row, subject=outcome.subject)
         report.sent += 1
     if opened:
         try:
             smtp.close()
         except Exception:
             logger.info("SMTP connection did not close cleanly", exc_info=True)
-    return report
 
 
 def send_due(*, batch_size: int | None = None, time_budget: float = 50.0) -> SendReport:
