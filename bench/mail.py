@@ -53,7 +53,7 @@ from bench.common import (
     require_loopback,
 )
 from bench.generate import migrate, recreate_database
-from bench.run import free_port, machine
+from bench.run import free_port, machine, machine_lines
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_email"
 FANOUT_TARGET_S = 2.0
@@ -896,17 +896,9 @@ def report(
         "per email to mark it sent), so it includes commits and a little Python. Queries are "
         "captured here, which makes each a little slower than in the worker.",
         "",
-        "## Machine",
-        "",
-        f"- CPUs (nproc): {box['nproc']}",
-        f"- CPU model: {box['cpu']}",
-        f"- Memory: {box['memory']}",
-        f"- PostgreSQL: {box['postgres']} ({box['postgres_settings']})",
-        f"- Python {box['python']}, Linux {box['kernel']}",
-        f"- Load average just before the measurement (1, 5, 15 min): {load[0]:.2f}, "
-        f"{load[1]:.2f}, {load[2]:.2f}. The worker, PostgreSQL and the SMTP server share the "
-        "machine's cores.",
-        "",
+        *machine_lines(
+            box, load, "The worker, PostgreSQL and the SMTP server share the machine's cores."
+        ),
     ]
     return "\n".join(out)
 

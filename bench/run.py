@@ -431,6 +431,22 @@ def run_scenarios(
 
 
 # --- report -------------------------------------------------------------------------------------
+def machine_lines(box: dict[str, str], load: tuple[float, ...], note: str) -> list[str]:
+    """The report's "Machine" section."""
+    return [
+        "## Machine",
+        "",
+        f"- CPUs (nproc): {box['nproc']}",
+        f"- CPU model: {box['cpu']}",
+        f"- Memory: {box['memory']}",
+        f"- PostgreSQL: {box['postgres']} ({box['postgres_settings']})",
+        f"- Python {box['python']}, Linux {box['kernel']}",
+        f"- Load average just before the measurement (1, 5, 15 min): {load[0]:.2f}, "
+        f"{load[1]:.2f}, {load[2]:.2f}. {note}",
+        "",
+    ]
+
+
 def machine(database_url: str) -> dict[str, str]:
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -530,17 +546,12 @@ def report(
     if notes:
         out += ["Notes:", "", *notes, ""]
     out += [
-        "## Machine",
-        "",
-        f"- CPUs (nproc): {box['nproc']}",
-        f"- CPU model: {box['cpu']}",
-        f"- Memory: {box['memory']}",
-        f"- PostgreSQL: {box['postgres']} ({box['postgres_settings']})",
-        f"- Python {box['python']}, Linux {box['kernel']}",
-        f"- Load average just before the measurement (1, 5, 15 min): {load[0]:.2f}, "
-        f"{load[1]:.2f}, {load[2]:.2f}. Anything else running on the machine shows in the "
-        "latencies; the measurement itself keeps about two processes busy.",
-        "",
+        *machine_lines(
+            box,
+            load,
+            "Anything else running on the machine shows in the latencies; the measurement "
+            "itself keeps about two processes busy.",
+        ),
         "## Data set",
         "",
     ]
