@@ -892,7 +892,7 @@ def report(
         breakdown_table(batches),
         "",
         "Composing and the SMTP backend are timed by wrapping the real functions; the database "
-        "line is the rest of `send_claimed` (loading the claimed rows, one short transaction "
+        "line is the rest of `send_claimed` (loading the claimed rows, one UPDATE "
         "per email to mark it sent), so it includes commits and a little Python. Queries are "
         "captured here, which makes each a little slower than in the worker.",
         "",
