@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "community",
     "community.forum",
     "community.notifications",
+    "community.moderation",
 ]
 
 MIDDLEWARE = [
@@ -349,6 +350,51 @@ EMAIL_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("EMAIL_UNSUBSCRIBE_MAX_AGE_DAYS", defau
 EMAIL_UNSUBSCRIBE_MAILTO = env.str(
     "EMAIL_UNSUBSCRIBE_MAILTO", default=f"unsubscribe@{urlsplit(SITE_URL).hostname or 'localhost'}"
 )
+
+# --- Moderation (community/moderation; DESIGN.md section 4) ----------------------------------
+# A new member's first posts are held on boards that hold new members (the default policy).
+MODERATION_NEW_MEMBER_HELD_POSTS = env.int("MODERATION_NEW_MEMBER_HELD_POSTS", default=2)
+# A member becomes established after this many approved posts and days since joining.
+MODERATION_TRUST_APPROVED_POSTS = env.int("MODERATION_TRUST_APPROVED_POSTS", default=2)
+MODERATION_TRUST_DAYS = env.int("MODERATION_TRUST_DAYS", default=3)
+# New members: links per post, threads and replies in their first 24 hours.
+MODERATION_NEW_MEMBER_LINKS = env.int("MODERATION_NEW_MEMBER_LINKS", default=2)
+MODERATION_NEW_MEMBER_THREADS_PER_DAY = env.int("MODERATION_NEW_MEMBER_THREADS_PER_DAY", default=3)
+MODERATION_NEW_MEMBER_REPLIES_PER_DAY = env.int("MODERATION_NEW_MEMBER_REPLIES_PER_DAY", default=10)
+# Seconds between two posts by one member (crisis posts are never held back).
+MODERATION_FLOOD_SECONDS = env.int("MODERATION_FLOOD_SECONDS", default=10)
+# Distinct established members whose flags hide a post (one moderator's flag always does).
+MODERATION_FLAG_HIDE_THRESHOLD = env.int("MODERATION_FLAG_HIDE_THRESHOLD", default=3)
+# Who sees an urgent (crisis) post while it waits for a moderator: "members" (signed-in
+# members; out of public view and search), "everyone", or "moderators" (and its author).
+MODERATION_CRISIS_VISIBILITY = env.str("MODERATION_CRISIS_VISIBILITY", default="members")
+# Shown to the author of a crisis post, with the post, whatever else happens to it.
+MODERATION_CRISIS_RESOURCES = [
+    {
+        "region": "UK",
+        "name": "Samaritans",
+        "contact": "Call 116 123 (free, 24 hours)",
+        "url": "https://www.samaritans.org/",
+    },
+    {
+        "region": "US",
+        "name": "988 Suicide & Crisis Lifeline",
+        "contact": "Call or text 988",
+        "url": "https://988lifeline.org/",
+    },
+    {
+        "region": "International",
+        "name": "Find a Helpline",
+        "contact": "Free, confidential helplines in over 130 countries",
+        "url": "https://findahelpline.com/",
+    },
+    {
+        "region": "Anywhere",
+        "name": "Emergency services",
+        "contact": "If you are in immediate danger, call your local emergency number.",
+        "url": "",
+    },
+]
 
 # Periodic tasks, run by `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {

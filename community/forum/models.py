@@ -140,6 +140,9 @@ class Post(models.Model):
     body_source = models.TextField(max_length=20_000)
     body_html = models.TextField()
     state = models.CharField(max_length=16, choices=PostState.choices, default=PostState.PENDING)
+    # A member may be in crisis (a crisis phrase or a crisis flag): moderators are alerted at
+    # once, the post tops the queue, and it stays out of public view until a moderator clears it.
+    is_urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     # Reaction counts, kept by the services with atomic increments.
@@ -167,6 +170,12 @@ class Post(models.Model):
                 condition=Q(state=PostState.PUBLISHED),
             ),
             models.Index(fields=["author", "-created_at"], name="forum_post_author"),
+            # Urgent (crisis) posts top the moderation queue.
+            models.Index(
+                fields=["created_at", "id"],
+                name="forum_post_urgent",
+                condition=Q(is_urgent=True),
+            ),
             models.Index(
                 fields=["created_at"],
                 name="forum_post_pending",

@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     NEW_THREAD_IN_WATCHED_BOARD = "new_thread_in_watched_board", "New threads in boards you watch"
     POST_APPROVED = "post_approved", "Your post was approved"
     POST_REJECTED = "post_rejected", "Your post was not approved"
+    POST_HIDDEN = "post_hidden", "Your post was hidden pending review"
     QUEUE_WAITING = "queue_waiting", "Posts waiting for approval"
     URGENT_CRISIS = "urgent_crisis", "Urgent: a member may be in crisis"
     NEW_FLAG = "new_flag", "New reports of posts"
@@ -49,6 +50,7 @@ RULES: dict[str, KindRule] = {
     Kind.NEW_THREAD_IN_WATCHED_BOARD: KindRule(default=Delivery.WEEKLY),
     Kind.POST_APPROVED: KindRule(default=Delivery.NOW),
     Kind.POST_REJECTED: KindRule(default=Delivery.NOW),
+    Kind.POST_HIDDEN: KindRule(default=Delivery.NOW),
     Kind.QUEUE_WAITING: KindRule(default=Delivery.NOW, roles=_STAFF),
     Kind.URGENT_CRISIS: KindRule(default=Delivery.NOW, roles=_STAFF, urgent=True),
     Kind.NEW_FLAG: KindRule(default=Delivery.NOW, roles=_STAFF),

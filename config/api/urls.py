@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("community.forum.api.urls")),
     path("", include("community.notifications.api.urls")),
+    path("", include("community.moderation.api.urls")),
+    path("", include("community.moderation.api.flag_urls")),
 ]

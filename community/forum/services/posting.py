@@ -23,6 +23,7 @@ from community.forum.models import (
 from community.forum.policies import Viewer
 from community.forum.selectors import post_visibility_filter
 from community.forum.services import counters
+from community.moderation import limits, screening
 from community.notifications.fanout import fanout_schedule
 from config.api.errors import ApiError
 
@@ -74,8 +75,10 @@ def thread_create(
     Deletes the member's draft for this board only once the thread exists.
     """
     member = policies.check_can_start_thread(user=author, board=board, is_anonymous=is_anonymous)
+    screened = screening.screen(text=f"{title}\n\n{body}")
+    limits.check_posting_limits(author=member, body=body, is_thread=True, urgent=screened.urgent)
     now = timezone.now()
-    state = policies.initial_state(author=member, board=board)
+    state = _initial_state(author=member, board=board, screened=screened)
     thread = Thread.objects.create(
         board=board,
         title=title,
@@ -94,8 +97,10 @@ def thread_create(
         body_source=body,
         body_html=render_markdown(body),
         state=state,
+        is_urgent=screened.urgent,
         created_at=now,
     )
+    screening.after_create(post=post, screening=screened)
     if state == PostState.PUBLISHED:
         changed = counters.on_post_published(thread=thread, post=post)
         thread.save(update_fields=changed)
@@ -106,6 +111,14 @@ def thread_create(
     Draft.objects.filter(user=member, board=board).delete()
     thread.opening_post = post  # type: ignore[attr-defined]
     return thread
+
+
+def _initial_state(*, author: User, board: Board, screened: screening.Screening) -> str:
+    """The board's policy, or held when a watched word asks for approval."""
+    state = policies.initial_state(author=author, board=board)
+    if screened.hold and not author.is_moderator:
+        return PostState.PENDING
+    return state
 
 
 def _reply_to_in_thread(*, viewer: User, thread: Thread, reply_to_id: int | None) -> Post | None:
@@ -146,7 +159,9 @@ def post_create(
         raise Http404
     member = policies.check_can_reply(user=author, thread=thread, is_anonymous=is_anonymous)
     reply_to = _reply_to_in_thread(viewer=member, thread=thread, reply_to_id=reply_to_id)
-    state = policies.initial_state(author=member, board=thread.board)
+    screened = screening.screen(text=body)
+    limits.check_posting_limits(author=member, body=body, is_thread=False, urgent=screened.urgent)
+    state = _initial_state(author=member, board=thread.board, screened=screened)
     position = thread.last_position + 1
     post = Post.objects.create(
         thread=thread,
@@ -157,7 +172,9 @@ def post_create(
         body_source=body,
         body_html=render_markdown(body),
         state=state,
+        is_urgent=screened.urgent,
     )
+    screening.after_create(post=post, screening=screened)
     thread.last_position = position
     changed = ["last_position"]
     if state == PostState.PUBLISHED:
@@ -193,11 +210,19 @@ def post_edit(*, editor: Viewer, post_id: int, body: str) -> Post:
     member = policies.check_can_edit(user=editor, post=post)
     if body == post.body_source:
         return post
+    screened = screening.screen(text=body)
+    limits.check_link_limit(author=member, body=body)
     PostRevision.objects.create(post=post, body_source=post.body_source, edited_by=member)
     post.body_source = body
     post.body_html = render_markdown(body)
     post.edited_at = timezone.now()
-    post.save(update_fields=["body_source", "body_html", "edited_at"])
+    changed = ["body_source", "body_html", "edited_at"]
+    if screened.urgent and not post.is_urgent:
+        post.is_urgent = True
+        changed.append("is_urgent")
+    post.save(update_fields=changed)
+    if "is_urgent" in changed:
+        screening.after_create(post=post, screening=screened)
     _mentions_save(post=post, source=body)
     return post
 
