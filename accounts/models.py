@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_countries.fields import CountryField
 
 from accounts.validators import validate_username
@@ -86,6 +87,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     trust_changed_at = models.DateTimeField(default=timezone.now)
     suspended_until = models.DateTimeField(null=True, blank=True)
+    # Part of every session's signature: raising it signs the member out everywhere at once
+    # (browser sessions and app session tokens), the way a password change does.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
     clinician_verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -142,6 +146,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.public_name
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django checks this HMAC on every request; adding the epoch lets us end all of a
+        # member's sessions with one UPDATE instead of searching the session store.
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def is_suspended(self, *, at: datetime | None = None) -> bool:
         return self.suspended_until is not None and self.suspended_until > (at or timezone.now())

@@ -160,6 +160,9 @@ def start_server(database_url: str, redis_url: str, workers: int) -> Server:
         "LOG_LEVEL": "WARNING",
         "THROTTLE_USER": "1000000/min",
         "THROTTLE_ANON": "1000000/min",
+        # One bench member replies many times a second; the flood check still runs (its query
+        # is measured), it just never refuses.
+        "MODERATION_FLOOD_SECONDS": "0",
         "QUERY_COUNT_HEADER": "1",
     }
     command = [

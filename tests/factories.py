@@ -3,6 +3,8 @@ from typing import Any
 
 import factory
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Role, TrustLevel, User
@@ -66,6 +68,23 @@ class BoardFactory(factory.django.DjangoModelFactory[Board]):
     posting_policy = PostingPolicy.OPEN
 
 
+def _without_posting_limits() -> override_settings:
+    """Set-up data is not typed by a person: flood control and new members' daily quotas are
+    off while a factory posts (tests/community/moderation covers them through the API)."""
+    return override_settings(
+        MODERATION_FLOOD_SECONDS=0,
+        MODERATION_NEW_MEMBER_THREADS_PER_DAY=10**6,
+        MODERATION_NEW_MEMBER_REPLIES_PER_DAY=10**6,
+    )
+
+
+def pause_between_posts(time_machine: Any) -> None:
+    """Moves the clock on past flood control, as a member does between two posts."""
+    time_machine.move_to(
+        timezone.now() + timedelta(seconds=settings.MODERATION_FLOOD_SECONDS), tick=True
+    )
+
+
 def make_thread(
     *,
     board: Board,
@@ -78,9 +97,10 @@ def make_thread(
     """A thread through the real service, then moved to ``state`` when another is wanted."""
     from community.forum.services.posting import thread_create
 
-    thread = thread_create(
-        author=author, board=board, title=title, body=body, is_anonymous=is_anonymous
-    )
+    with _without_posting_limits():
+        thread = thread_create(
+            author=author, board=board, title=title, body=body, is_anonymous=is_anonymous
+        )
     if state != thread.state:
         _force_state(post=thread.opening_post, state=state)  # type: ignore[attr-defined]
         thread.refresh_from_db()
@@ -98,7 +118,10 @@ def make_reply(
     """A reply through the real service, then moved to ``state`` when another is wanted."""
     from community.forum.services.posting import post_create
 
-    post = post_create(author=author, thread_id=thread.pk, body=body, is_anonymous=is_anonymous)
+    with _without_posting_limits():
+        post = post_create(
+            author=author, thread_id=thread.pk, body=body, is_anonymous=is_anonymous
+        )
     if state != post.state:
         _force_state(post=post, state=state)
         post.refresh_from_db()

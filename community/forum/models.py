@@ -170,11 +170,14 @@ class Post(models.Model):
                 condition=Q(state=PostState.PUBLISHED),
             ),
             models.Index(fields=["author", "-created_at"], name="forum_post_author"),
-            # Urgent (crisis) posts top the moderation queue.
+            # The moderation queue in its order: urgent (crisis) posts first, then the
+            # longest-waiting held posts; read from the index with no sort.
             models.Index(
-                fields=["created_at", "id"],
-                name="forum_post_urgent",
-                condition=Q(is_urgent=True),
+                models.F("is_urgent").desc(),
+                "created_at",
+                "id",
+                name="forum_post_queue",
+                condition=Q(state="pending") | Q(state="published", is_urgent=True),
             ),
             models.Index(
                 fields=["created_at"],

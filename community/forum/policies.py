@@ -4,6 +4,7 @@ They take already-loaded objects and never query, so list endpoints can compute 
 ``can_*`` flag for a page without a query per row.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
@@ -49,16 +50,19 @@ def can_see_author(*, viewer: Viewer, post: Post | Thread) -> bool:
 
 
 def initial_state(*, author: User, board: Board) -> str:
-    """Where a new post starts: held for approval under the board's posting policy."""
-    if author.is_moderator:
+    """Where a new post starts under the board's posting policy: published, or held for a
+    moderator. On a board that holds new members, a new member's posts are held until
+    ``MODERATION_NEW_MEMBER_HELD_POSTS`` of theirs are published: the one rule here that
+    queries, and only for them."""
+    if author.is_moderator or board.posting_policy == PostingPolicy.OPEN:
         return PostState.PUBLISHED
     if board.posting_policy == PostingPolicy.PREMODERATE_ALL:
         return PostState.PENDING
-    if board.posting_policy == PostingPolicy.PREMODERATE_NEW and (
-        author.trust_level == TrustLevel.NEW
-    ):
-        return PostState.PENDING
-    return PostState.PUBLISHED
+    held = settings.MODERATION_NEW_MEMBER_HELD_POSTS
+    if author.trust_level != TrustLevel.NEW or held <= 0:
+        return PostState.PUBLISHED
+    published = Post.objects.filter(author=author, state=PostState.PUBLISHED)[:held].count()
+    return PostState.PUBLISHED if published >= held else PostState.PENDING
 
 
 def _check_can_write(*, user: Viewer) -> User:

@@ -57,6 +57,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     if isinstance(exc, ApiError):
         body = error_body(code=exc.code, message=str(exc.detail), fields=exc.fields, **exc.extra)
+        if "retry_after" in exc.extra:
+            headers["Retry-After"] = str(exc.extra["retry_after"])
     elif isinstance(exc, exceptions.ValidationError):
         body = _validation_body(exc.detail)
     elif isinstance(exc, exceptions.Throttled):

@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='post',
-            index=models.Index(condition=models.Q(('is_urgent', True)), fields=['created_at', 'id'], name='forum_post_urgent'),
+            index=models.Index(models.OrderBy(models.F('is_urgent'), descending=True), models.F('created_at'), models.F('id'), condition=models.Q(('state', 'pending'), models.Q(('is_urgent', True), ('state', 'published')), _connector='OR'), name='forum_post_queue'),
         ),
     ]

@@ -5,7 +5,7 @@ from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import TrustLevel, User
 from community.forum import policies, unread_cache
 from community.forum.markdown import mentioned_usernames, render_markdown
 from community.forum.models import (
@@ -24,6 +24,7 @@ from community.forum.policies import Viewer
 from community.forum.selectors import post_visibility_filter
 from community.forum.services import counters
 from community.moderation import limits, screening
+from community.moderation.services import trust_maybe_promote
 from community.notifications.fanout import fanout_schedule
 from config.api.errors import ApiError
 
@@ -105,6 +106,8 @@ def thread_create(
         changed = counters.on_post_published(thread=thread, post=post)
         thread.save(update_fields=changed)
         fanout_schedule(post=post)
+        if member.trust_level == TrustLevel.NEW:
+            trust_maybe_promote(user=member)
     _mentions_save(post=post, source=body)
     _auto_watch(user=member, thread=thread)
     _mark_read_to(user=member, thread=thread, position=1)
@@ -180,6 +183,8 @@ def post_create(
     if state == PostState.PUBLISHED:
         changed += counters.on_post_published(thread=thread, post=post)
         fanout_schedule(post=post)
+        if member.trust_level == TrustLevel.NEW:
+            trust_maybe_promote(user=member)
     thread.save(update_fields=changed)
     _mentions_save(post=post, source=body)
     _auto_watch(user=member, thread=thread)

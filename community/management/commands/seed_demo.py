@@ -154,18 +154,21 @@ class Command(BaseCommand):
         posts = [Post.objects.get(thread=thread, position=1)]
         started_at = now - timedelta(days=spec["days_ago"])
         dates = [started_at]
+        # Each post takes its demo date at once: flood control measures from a member's
+        # latest post, and demo members post back to back.
+        Post.objects.filter(pk=posts[0].pk).update(created_at=started_at)
         for reply in spec["replies"]:
             reply_to = reply.get("reply_to")
-            posts.append(
-                post_create(
-                    author=users[reply["author"]],
-                    thread_id=thread.pk,
-                    body=reply["body"],
-                    reply_to_id=posts[reply_to - 1].pk if reply_to else None,
-                    is_anonymous=reply.get("anonymous", False),
-                )
+            post = post_create(
+                author=users[reply["author"]],
+                thread_id=thread.pk,
+                body=reply["body"],
+                reply_to_id=posts[reply_to - 1].pk if reply_to else None,
+                is_anonymous=reply.get("anonymous", False),
             )
+            posts.append(post)
             dates.append(started_at + timedelta(hours=reply["hours_after"]))
+            Post.objects.filter(pk=post.pk).update(created_at=dates[-1])
         self._backdate(thread, posts=posts, dates=dates, pinned=spec.get("pinned", False))
         return True
 

@@ -407,7 +407,7 @@ def test_only_the_author_can_withdraw(member):
 
 def test_mention_of_a_known_member_is_stored(member):
     dana = factories.UserFactory(username="dana_k")
-    thread = make_thread(board=BoardFactory(), author=member)
+    thread = make_thread(board=BoardFactory(), author=factories.UserFactory())
 
     response = reply(client_for(member), thread, body="Thanks @Dana_K, that helped.")
 
@@ -418,7 +418,7 @@ def test_mention_of_a_known_member_is_stored(member):
 
 
 def test_mention_of_an_unknown_name_stays_text(member):
-    thread = make_thread(board=BoardFactory(), author=member)
+    thread = make_thread(board=BoardFactory(), author=factories.UserFactory())
 
     response = reply(client_for(member), thread, body="Is @nobody_here around?")
 
@@ -438,7 +438,7 @@ def test_mention_of_an_unknown_name_stays_text(member):
 )
 def test_mentions_inside_code_are_ignored(member, source):
     factories.UserFactory(username="dana_k")
-    thread = make_thread(board=BoardFactory(), author=member)
+    thread = make_thread(board=BoardFactory(), author=factories.UserFactory())
 
     response = reply(client_for(member), thread, body=source)
 
@@ -489,12 +489,13 @@ def test_premoderate_new_holds_a_new_members_thread(new_member):
     assert (board.thread_count, board.post_count) == (0, 0)
 
 
-def test_premoderate_new_publishes_an_established_members_post(member):
+def test_premoderate_new_publishes_an_established_members_post(member, time_machine):
     board = BoardFactory(posting_policy=PostingPolicy.PREMODERATE_NEW)
     client = client_for(member)
 
     started = start_thread(client, board)
     thread = Thread.objects.get(pk=started.json()["id"])
+    factories.pause_between_posts(time_machine)
     replied = reply(client, thread)
 
     assert started.status_code == 201, started.content
@@ -516,12 +517,13 @@ def test_premoderate_new_publishes_an_established_members_post(member):
     ],
     ids=["new-member", "established-member", "moderator", "admin"],
 )
-def test_premoderate_all_holds_everyone_but_moderators(factory, expected):
+def test_premoderate_all_holds_everyone_but_moderators(factory, expected, time_machine):
     board = BoardFactory(posting_policy=PostingPolicy.PREMODERATE_ALL)
     thread = make_thread(board=board, author=factories.ModeratorFactory())
     client = client_for(factory())
 
     replied = reply(client, thread)
+    factories.pause_between_posts(time_machine)
     started = start_thread(client, board)
 
     assert replied.status_code == 201, replied.content
@@ -568,7 +570,7 @@ def test_same_key_twice_replays_the_reply_and_creates_one(member):
     assert thread.reply_count == 1
 
 
-def test_a_different_key_creates_a_second_post(member):
+def test_a_different_key_creates_a_second_post(member, time_machine):
     thread = make_thread(board=BoardFactory(), author=factories.UserFactory())
     client = client_for(member)
 
@@ -578,6 +580,7 @@ def test_a_different_key_creates_a_second_post(member):
         format="json",
         headers={"Idempotency-Key": "k-one-0001"},
     )
+    factories.pause_between_posts(time_machine)
     second = client.post(
         posts_url(thread),
         {"body": "Same here."},
@@ -651,7 +654,8 @@ REPLIES_EACH = 5
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_replies_get_unique_contiguous_positions():
+def test_concurrent_replies_get_unique_contiguous_positions(settings):
+    settings.MODERATION_FLOOD_SECONDS = 0  # each member replies back to back on purpose
     board = BoardFactory()
     thread = make_thread(board=board, author=factories.UserFactory())
     authors = [factories.UserFactory() for _ in range(WORKERS)]
