@@ -2,9 +2,13 @@
 
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 
-from accounts.models import Profile, User
+from accounts.models import Profile, Role, User
+
+# Created by the migration community/moderation/0002_moderators_group.
+MODERATORS_GROUP = "Moderators"
 
 
 @transaction.atomic
@@ -26,3 +30,15 @@ def me_update(*, user: User, account: dict[str, Any], profile: dict[str, Any]) -
             setattr(own, name, value)
         own.save(update_fields=[*profile.keys(), "updated_at"])
     return locked
+
+
+def staff_access_sync(*, user: User) -> None:
+    """Puts a moderator in the Moderators group (what they may do in the admin) and takes
+    anyone else out of it. Idempotent."""
+    group = Group.objects.filter(name=MODERATORS_GROUP).first()
+    if group is None:
+        return
+    if user.role == Role.MODERATOR:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)

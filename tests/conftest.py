@@ -8,6 +8,9 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
+# Fixtures that start a real Celery worker against Redis and an SMTP server.
+from tests.worker_fixtures import broker, start_worker, worker_env  # noqa: F401
+
 # One id per test run, shared by its worker processes: concurrent runs on the same PostgreSQL
 # and Redis never touch each other's databases or keys.
 RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
@@ -141,3 +144,19 @@ def smtp_server():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Lists the screenshots browser tests saved (they record them as a "screenshot" property),
+    so a CI log shows where to find them."""
+    shots = [
+        value
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        for key, value in getattr(report, "user_properties", [])
+        if key == "screenshot"
+    ]
+    if shots:
+        terminalreporter.section("screenshots")
+        for shot in shots:
+            terminalreporter.write_line(shot)

@@ -119,9 +119,7 @@ def make_reply(
     from community.forum.services.posting import post_create
 
     with _without_posting_limits():
-        post = post_create(
-            author=author, thread_id=thread.pk, body=body, is_anonymous=is_anonymous
-        )
+        post = post_create(author=author, thread_id=thread.pk, body=body, is_anonymous=is_anonymous)
     if state != post.state:
         _force_state(post=post, state=state)
         post.refresh_from_db()

@@ -34,6 +34,7 @@ from accounts.models import User
 from community.forum import policies, selectors
 from community.forum.models import Board, BoardVisibility, Post, PostState
 from community.forum.policies import Viewer
+from community.moderation import crisis
 
 RESULT_CAP = 1000
 CANDIDATE_CAP = 1000
@@ -95,7 +96,9 @@ def visible_posts(*, viewer: Viewer, filters: SearchFilters) -> QuerySet[Post] |
 
     Others see published posts of published threads; authors also their own pending,
     rejected and hidden posts (never a withdrawn text); moderators see everything. Members-
-    only boards are left out for visitors who are not signed in.
+    only boards are left out for visitors who are not signed in. Urgent (crisis) posts are
+    left out for everyone but moderators, and threads opened by one as in thread lists
+    (``MODERATION_CRISIS_VISIBILITY``).
 
     Boards and the author are looked up first and passed as ids: the planner then estimates
     from the large tables' statistics (a table of a few boards may never be analysed).
@@ -104,6 +107,10 @@ def visible_posts(*, viewer: Viewer, filters: SearchFilters) -> QuerySet[Post] |
     posts = Post.objects.filter(selectors.post_visibility_filter(viewer=viewer))
     if not moderator:
         posts = posts.exclude(state=PostState.WITHDRAWN).filter(thread__state=PostState.PUBLISHED)
+    if crisis.urgent_out_of_search_for(viewer=viewer):
+        # A member who may be in crisis is not found through search while moderators look.
+        posts = posts.filter(is_urgent=False)
+    posts = posts.filter(selectors.thread_crisis_filter(viewer=viewer, thread_id="thread_id"))
     if filters.board is not None:
         if not policies.can_view_board(viewer=viewer, board=filters.board):
             return None

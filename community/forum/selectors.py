@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     FilteredRelation,
     IntegerField,
@@ -38,6 +39,7 @@ from community.forum.models import (
     Thread,
 )
 from community.forum.policies import Viewer
+from community.moderation import crisis
 
 # What an author card shows; lists load only these columns of each user they join.
 AUTHOR_CARD_FIELDS = (
@@ -56,6 +58,25 @@ def _card_fields(relation: str) -> list[str]:
 
 # Posts others may see: published ones, and withdrawn ones as a placeholder without text.
 LISTED_STATES = (PostState.PUBLISHED, PostState.WITHDRAWN)
+
+
+def thread_crisis_filter(*, viewer: Viewer, thread_id: str = "pk") -> Q:
+    """Threads whose opening post is urgent (a member may be in crisis) are out of view for
+    the viewers ``MODERATION_CRISIS_VISIBILITY`` names, except for the thread's author.
+
+    ``thread_id`` names the thread's id in the query filtered (``"thread_id"`` for posts).
+    A condition in the same query (a lookup in the post's position index), never a query.
+    """
+    if not crisis.urgent_hidden_from(viewer=viewer):
+        return Q()
+    opening_urgent = Exists(
+        Post.objects.filter(thread_id=OuterRef(thread_id), position=1, is_urgent=True)
+    )
+    shown = ~Q(opening_urgent)
+    if viewer.is_authenticated:
+        author = "author_id" if thread_id == "pk" else "thread__author_id"
+        shown |= Q(**{author: viewer.pk})
+    return shown
 
 
 def unread_window_start() -> datetime:
@@ -91,6 +112,7 @@ def _board_unread_counts(*, viewer: Viewer, board_ids: list[int]) -> dict[int, i
         # The plain bound lets the index skip every thread quiet since the unread window began;
         # the per-member start (a board mark) narrows further.
         .filter(board_id__in=board_ids, state=PostState.PUBLISHED)
+        .filter(thread_crisis_filter(viewer=viewer))
         .filter(last_post_at__gt=unread_window_start())
         .filter(last_post_at__gt=F("unread_since"))
         .exclude(Q(read_position__gte=F("last_published_position")))
@@ -154,6 +176,7 @@ def thread_list_visible_to(*, viewer: Viewer, board: Board) -> QuerySet[Thread]:
         threads = Thread.objects.annotate(unread_count=Value(0, output_field=IntegerField()))
     return (
         threads.filter(board=board, state=PostState.PUBLISHED)
+        .filter(thread_crisis_filter(viewer=viewer))
         .select_related("author", "last_poster", "board")
         .only(
             *(f.name for f in Thread._meta.concrete_fields if f.name != "search_vector"),
@@ -169,7 +192,11 @@ def thread_list_visible_to(*, viewer: Viewer, board: Board) -> QuerySet[Thread]:
 
 def thread_get_visible(*, viewer: Viewer, thread_id: int) -> Thread:
     """A thread the viewer may see, with its board and author."""
-    thread = Thread.objects.select_related("board", "author", "last_poster").filter(pk=thread_id)
+    thread = (
+        Thread.objects.select_related("board", "author", "last_poster")
+        .filter(pk=thread_id)
+        .filter(thread_crisis_filter(viewer=viewer))
+    )
     found = thread.first()
     if found is None or not policies.can_view_thread(viewer=viewer, thread=found):
         raise Http404
@@ -242,10 +269,13 @@ def thread_viewer_state(*, viewer: Viewer, thread: Thread) -> ThreadViewerState:
 
 
 def post_visibility_filter(*, viewer: Viewer) -> Q:
-    """Posts a viewer sees listed in a thread they can see."""
+    """Posts a viewer sees listed in a thread they can see. Urgent posts are left out for
+    the viewers ``MODERATION_CRISIS_VISIBILITY`` names (never for their author)."""
     if policies.is_moderator(viewer):
         return Q()
     listed = Q(state__in=LISTED_STATES)
+    if crisis.urgent_hidden_from(viewer=viewer):
+        listed &= Q(is_urgent=False)
     if viewer.is_authenticated:
         return listed | Q(author_id=viewer.pk)
     return listed
@@ -268,6 +298,7 @@ def post_get_visible(*, viewer: Viewer, post_id: int) -> Post:
         Post.objects.select_related("thread__board", "author")
         .filter(pk=post_id)
         .filter(post_visibility_filter(viewer=viewer))
+        .filter(thread_crisis_filter(viewer=viewer, thread_id="thread_id"))
         .first()
     )
     if post is None or not policies.can_view_thread(viewer=viewer, thread=post.thread):

@@ -176,3 +176,9 @@ class WatchedWord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pattern} ({self.get_action_display()})"
+
+    def clean(self) -> None:
+        # Imported here: screening imports this module.
+        from community.moderation.screening import validate_watched_word
+
+        validate_watched_word(pattern=self.pattern, is_regex=self.is_regex)

@@ -19,6 +19,7 @@ from community.forum.models import (
     SubscriptionLevel,
     Thread,
 )
+from community.moderation import crisis
 from config.api.fields import StrictCharField
 
 ANONYMOUS_LABEL = "a member"
@@ -146,6 +147,13 @@ class ReactionCountsSerializer(serializers.Serializer):
     helpful = serializers.IntegerField(source="helpful_count")
 
 
+class CrisisResourceSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    name = serializers.CharField()
+    contact = serializers.CharField()
+    url = serializers.CharField(allow_blank=True, help_text="Empty when there is no page.")
+
+
 class PostSerializer(_AuthoredMixin):
     """A post as the viewer may see it. Text of a post they may not read is null."""
 
@@ -168,6 +176,10 @@ class PostSerializer(_AuthoredMixin):
     can_withdraw = serializers.SerializerMethodField()
     can_react = serializers.SerializerMethodField()
     can_flag = serializers.SerializerMethodField()
+    crisis_resources = serializers.SerializerMethodField(
+        help_text="Helplines, shown to the author of a post that may be about a crisis "
+        "(marked urgent), published or held; null for every other post and viewer."
+    )
 
     def _thread(self, post: Post) -> Thread:
         thread: Thread = self.context.get("thread") or post.thread
@@ -205,6 +217,10 @@ class PostSerializer(_AuthoredMixin):
 
     def get_can_flag(self, post: Post) -> bool:
         return policies.can_flag(user=self.context["viewer"], post=post)
+
+    @extend_schema_field(CrisisResourceSerializer(many=True, allow_null=True))
+    def get_crisis_resources(self, post: Post) -> list[dict[str, str]] | None:
+        return crisis.resources_for(viewer=self.context["viewer"], post=post)
 
 
 class PostCreatedSerializer(PostSerializer):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Profile, Role, Treatment, TrustLevel, User, Visibility
+from accounts.services import staff_access_sync
 from community.demo_content import DEMO_BOARDS, DEMO_MEMBERS, BoardSpec, ThreadSpec
 from community.forum.models import Board, Post, PostState, Thread
 from community.forum.services.posting import post_create, thread_create
@@ -122,6 +123,7 @@ class Command(BaseCommand):
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
+        staff_access_sync(user=user)
         return user
 
     def _ensure_board(self, spec: BoardSpec, *, position: int) -> tuple[Board, bool]:

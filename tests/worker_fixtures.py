@@ -1,4 +1,4 @@
-"""Fixtures for delivery tests that run a real Celery worker against Redis and an SMTP server.
+"""Fixtures for tests that run a real Celery worker against Redis and an SMTP server.
 
 Each test gets its own broker namespace (a Redis key prefix), its own SMTP server and the
 test database of its pytest worker, so these tests run side by side under ``pytest -n``.
@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from kombu import pools as kombu_pools
 
 from tests.worker import SITE_URL, Worker
 
@@ -49,6 +50,9 @@ def _reset_producers(app: Any) -> None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu also keeps producer pools in a process-wide registry keyed by connection: left
+    # there, a closed pool would be handed out again ("Acquire on closed pool").
+    kombu_pools.reset()
 
 
 @pytest.fixture
