@@ -225,8 +225,18 @@ def post_edit(*, editor: Viewer, post_id: int, body: str) -> Post:
     if screened.urgent and not post.is_urgent:
         post.is_urgent = True
         changed.append("is_urgent")
+    # An edit that brings in a word moderators want to see first goes back to the queue.
+    held = screened.hold and post.state == PostState.PUBLISHED and not member.is_moderator
+    if held:
+        post.state = PostState.PENDING
+        changed.append("state")
     post.save(update_fields=changed)
-    if "is_urgent" in changed:
+    if held:
+        thread = Thread.objects.select_for_update(of=("self",)).get(pk=post.thread_id)
+        counted = counters.on_post_unpublished(thread=thread, post=post)
+        if counted:
+            thread.save(update_fields=counted)
+    if "is_urgent" in changed or held:
         screening.after_create(post=post, screening=screened)
     _mentions_save(post=post, source=body)
     return post

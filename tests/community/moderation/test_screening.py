@@ -125,6 +125,27 @@ def test_an_edit_that_adds_a_blocked_word_changes_nothing(member, member_client,
     assert not post.revisions.exists()
 
 
+def test_an_edit_that_adds_a_hold_word_sends_the_post_back_to_the_queue(
+    member, member_client, thread, moderator
+):
+    post = factories.make_reply(thread=thread, author=member, body="Heat packs help me.")
+    thread.refresh_from_db()
+    replies_before = thread.reply_count
+    watch("my clinic", HOLD)
+
+    response = member_client.patch(
+        f"/api/v1/posts/{post.pk}", {"body": "Heat packs help me. Ask my clinic."}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "pending"
+    assert post.pk not in listed_ids(client_for(factories.UserFactory()), thread)
+    thread.refresh_from_db()
+    assert thread.reply_count == replies_before - 1
+    queue = client_for(moderator).get("/api/v1/moderation/queue").json()["results"]
+    assert [row["id"] for row in queue] == [post.pk]
+
+
 @pytest.mark.parametrize(
     "text",
     [
