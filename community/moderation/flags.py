@@ -35,6 +35,7 @@ from community.forum.models import Post, PostState, Thread
 from community.forum.policies import Viewer
 from community.forum.services import counters
 from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction, Verb
+from community.moderation.screening import moderator_ids, urgent_alert
 from community.notifications.fanout import fanout_schedule, notify
 from community.notifications.kinds import Kind
 from config.api.errors import ApiError
@@ -84,16 +85,6 @@ def _locked_post(*, post_id: int) -> Post:
     if post is None:
         raise Http404
     return post
-
-
-def _moderator_ids(*, exclude: int | None = None) -> list[int]:
-    """Active moderators and admins who can act now (not suspended)."""
-    staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(
-        suspended_until__gt=timezone.now()
-    )
-    if exclude is not None:
-        staff = staff.exclude(pk=exclude)
-    return list(staff.values_list("pk", flat=True))
 
 
 def _unpublish(*, post: Post) -> None:
@@ -162,24 +153,7 @@ def _mark_urgent(*, post: Post, flag: Flag) -> None:
     event key is the one crisis screening uses, so a post alerts moderators once."""
     post.is_urgent = True
     post.save(update_fields=["is_urgent"])
-    ModerationAction.objects.create(
-        verb=Verb.MARK_URGENT,
-        actor=None,
-        target_user_id=post.author_id,
-        post=post,
-        thread_id=post.thread_id,
-        data={"flag": flag.pk},
-    )
-    notify(
-        recipient_ids=_moderator_ids(exclude=post.author_id),
-        kind=Kind.URGENT_CRISIS,
-        event_key=f"post:{post.pk}:urgent",
-        actor_id=post.author_id,
-        board_id=post.thread.board_id,
-        thread_id=post.thread_id,
-        post_id=post.pk,
-        data={"flag": flag.pk},
-    )
+    urgent_alert(post=post, data={"flag": flag.pk})
 
 
 @transaction.atomic
@@ -219,7 +193,7 @@ def flag_create(*, flagger: Viewer, post_id: int, reason: str, note: str = "") -
         )
         _tell_author_hidden(post=post)
     notify(
-        recipient_ids=_moderator_ids(exclude=flagger.pk),
+        recipient_ids=moderator_ids(exclude=flagger.pk),
         kind=Kind.NEW_FLAG,
         event_key=f"flag:{flag.pk}",
         actor_id=flagger.pk,

@@ -276,18 +276,18 @@ def moderator_ids(*, exclude: int | None = None) -> list[int]:
     return list(staff.values_list("pk", flat=True))
 
 
-def urgent_alert(*, post: Post, reasons: list[str]) -> None:
+def urgent_alert(*, post: Post, data: dict[str, Any]) -> None:
     """Records that ``post`` was marked urgent and alerts every moderator at once, in the app
     and by email (urgent mail is never batched or capped). Call in the transaction that set
-    ``post.is_urgent``; each moderator is notified of a post once, however often it is
-    marked."""
+    ``post.is_urgent``; ``data`` says why (matched phrases, or the crisis flag). Each
+    moderator is notified of a post once, however often it is marked."""
     ModerationAction.objects.create(
         verb=Verb.MARK_URGENT,
         actor=None,
         target_user_id=post.author_id,
         post=post,
         thread_id=post.thread_id,
-        data={"reasons": reasons},
+        data=data,
     )
     notify(
         recipient_ids=moderator_ids(exclude=post.author_id),
@@ -297,7 +297,7 @@ def urgent_alert(*, post: Post, reasons: list[str]) -> None:
         board_id=post.thread.board_id,
         thread_id=post.thread_id,
         post_id=post.pk,
-        data={"reasons": reasons},
+        data=data,
     )
 
 
@@ -305,7 +305,7 @@ def after_create(*, post: Post, screening: Screening) -> None:
     """Call in the transaction that saved ``post``: alerts moderators of an urgent post and
     tells them of a held one."""
     if screening.urgent:
-        urgent_alert(post=post, reasons=screening.reasons)
+        urgent_alert(post=post, data={"reasons": screening.reasons})
     elif post.state == PostState.PENDING:
         notify(
             recipient_ids=moderator_ids(exclude=post.author_id),
