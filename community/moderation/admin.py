@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
@@ -187,6 +188,20 @@ class QueueChangeList(ChangeList):
         self.result_list = rows
 
 
+class PlainActionCheckbox:
+    """The row checkbox written as HTML: the admin's own renders a form widget through the
+    template engine for every row, which cost the queue page a third of its time."""
+
+    def action_checkbox(self, obj: Any) -> SafeString:
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="Select this object for an action - {}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            str(obj),
+        )
+
+
 class CrisisFilter(admin.SimpleListFilter):
     title = "crisis"
     parameter_name = "crisis"
@@ -203,7 +218,7 @@ class CrisisFilter(admin.SimpleListFilter):
 
 
 @admin.register(PendingPost)
-class PendingPostAdmin(admin.ModelAdmin):
+class PendingPostAdmin(PlainActionCheckbox, admin.ModelAdmin):
     """Posts waiting for a moderator: crisis posts first, then the one waiting longest."""
 
     list_display = ["urgency", "post_with_context", "author_name", "where", "age", "decide"]
@@ -490,7 +505,7 @@ class FlagStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(PlainActionCheckbox, admin.ModelAdmin):
     """Members' reports, open ones by default; resolving a flag resolves every open flag of
     its post."""
 
