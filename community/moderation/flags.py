@@ -31,11 +31,12 @@ from django.utils import timezone
 from accounts.models import Role, TrustLevel, User
 from accounts.policies import check_not_suspended
 from community.forum import policies, selectors
-from community.forum.models import Post, PostState, Thread
+from community.forum.models import Post, PostState
 from community.forum.policies import Viewer
 from community.forum.services import counters
 from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction, Verb
 from community.moderation.screening import moderator_ids, urgent_alert
+from community.moderation.services import author_tell
 from community.notifications.fanout import fanout_schedule, notify
 from community.notifications.kinds import Kind
 from config.api.errors import ApiError
@@ -89,33 +90,13 @@ def _locked_post(*, post_id: int) -> Post:
 
 def _unpublish(*, post: Post) -> None:
     """Takes a published post out of view; the counters change under the thread's lock."""
-    post.state = PostState.HIDDEN
-    post.save(update_fields=["state"])
-    thread = Thread.objects.select_for_update(of=("self",)).get(pk=post.thread_id)
-    changed = counters.on_post_unpublished(thread=thread, post=post)
-    if changed:
-        thread.save(update_fields=list(dict.fromkeys(changed)))
-
-
-def _tell_author_hidden(*, post: Post) -> None:
-    notify(
-        recipient_ids=[post.author_id],
-        kind=Kind.POST_HIDDEN,
-        event_key=f"post:{post.pk}:hidden",
-        board_id=post.thread.board_id,
-        thread_id=post.thread_id,
-        post_id=post.pk,
-    )
+    counters.post_state_set(post=post, state=PostState.HIDDEN)
 
 
 def _post_republish(*, post: Post) -> None:
     """Puts a hidden post back in view, counted again and told to its thread's watchers (the
     fan-out skips anyone who heard of it already)."""
-    post.state = PostState.PUBLISHED
-    post.save(update_fields=["state"])
-    thread = Thread.objects.select_for_update(of=("self",)).get(pk=post.thread_id)
-    changed = counters.on_post_published(thread=thread, post=post)
-    thread.save(update_fields=list(dict.fromkeys(changed)))
+    counters.post_state_set(post=post, state=PostState.PUBLISHED)
     fanout_schedule(post=post)
 
 
@@ -191,7 +172,7 @@ def flag_create(*, flagger: Viewer, post_id: int, reason: str, note: str = "") -
             thread_id=post.thread_id,
             data={"flags": Flag.objects.filter(post=post, state=FlagState.OPEN).count()},
         )
-        _tell_author_hidden(post=post)
+        author_tell(post=post, board_id=post.thread.board_id, kind=Kind.POST_HIDDEN, event="hidden")
     notify(
         recipient_ids=moderator_ids(exclude=flagger.pk),
         kind=Kind.NEW_FLAG,
@@ -256,7 +237,7 @@ def flag_resolve(*, moderator: Viewer, post_id: int, outcome: str, note: str = "
     before = post.state
     if outcome == FlagState.UPHELD and post.state == PostState.PUBLISHED:
         _unpublish(post=post)
-        _tell_author_hidden(post=post)
+        author_tell(post=post, board_id=post.thread.board_id, kind=Kind.POST_HIDDEN, event="hidden")
     elif outcome == FlagState.DISMISSED and _hidden_by_flags(post=post):
         _post_republish(post=post)
     ModerationAction.objects.create(

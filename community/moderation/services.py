@@ -73,6 +73,22 @@ def _future(value: datetime, *, field: str) -> datetime:
     return value
 
 
+def author_tell(
+    *, post: Post, board_id: int, kind: str, event: str, data: dict[str, Any] | None = None
+) -> None:
+    """Tells a post's author what moderation did to it, without naming the moderator. Once
+    per post and event."""
+    notify(
+        recipient_ids=[post.author_id],
+        kind=kind,
+        event_key=f"post:{post.pk}:{event}",
+        board_id=board_id,
+        thread_id=post.thread_id,
+        post_id=post.pk,
+        data=data,
+    )
+
+
 def _log(*, actor: User | None, verb: str, **fields: Any) -> ModerationAction:
     return ModerationAction.objects.create(actor=actor, verb=verb, **fields)
 
@@ -115,12 +131,6 @@ def _wrong_state(message: str, *, code: str) -> ApiError:
 # --- posts ---------------------------------------------------------------------------------
 
 
-def _publish(*, post: Post, thread: Thread) -> None:
-    post.state = PostState.PUBLISHED
-    post.save(update_fields=["state"])
-    thread.save(update_fields=counters.on_post_published(thread=thread, post=post))
-
-
 @transaction.atomic
 def post_approve(*, moderator: User | AnonymousUser, post_id: int) -> Result[Post]:
     """Publishes a held post: counted, its watchers told, its author told (and made established
@@ -132,17 +142,10 @@ def post_approve(*, moderator: User | AnonymousUser, post_id: int) -> Result[Pos
     if post.state != PostState.PENDING:
         raise _wrong_state("Only a post waiting for approval can be approved.", code="not_pending")
     thread = _locked_thread(thread_id=post.thread_id)
-    _publish(post=post, thread=thread)
+    counters.post_state_set(post=post, state=PostState.PUBLISHED, thread=thread)
     fanout_schedule(post=post)
     _log(actor=actor, verb=Verb.APPROVE, post=post, thread=thread, target_user_id=post.author_id)
-    notify(
-        recipient_ids=[post.author_id],
-        kind=Kind.POST_APPROVED,
-        event_key=f"post:{post.pk}:approved",
-        board_id=thread.board_id,
-        thread_id=thread.pk,
-        post_id=post.pk,
-    )
+    author_tell(post=post, board_id=thread.board_id, kind=Kind.POST_APPROVED, event="approved")
     trust_maybe_promote(user=post.author)
     return Result(post, changed=True)
 
@@ -173,13 +176,11 @@ def post_reject(*, moderator: User | AnonymousUser, post_id: int, reason: str) -
         target_user_id=post.author_id,
         reason=reason,
     )
-    notify(
-        recipient_ids=[post.author_id],
-        kind=Kind.POST_REJECTED,
-        event_key=f"post:{post.pk}:rejected",
+    author_tell(
+        post=post,
         board_id=thread.board_id,
-        thread_id=thread.pk,
-        post_id=post.pk,
+        kind=Kind.POST_REJECTED,
+        event="rejected",
         data={"reason": reason},
     )
     return Result(post, changed=True)
@@ -197,11 +198,7 @@ def post_hide(*, moderator: User | AnonymousUser, post_id: int, reason: str = ""
     if post.state != PostState.PUBLISHED:
         raise _wrong_state("Only a published post can be hidden.", code="not_published")
     thread = _locked_thread(thread_id=post.thread_id)
-    post.state = PostState.HIDDEN
-    post.save(update_fields=["state"])
-    changed = counters.on_post_unpublished(thread=thread, post=post)
-    if changed:
-        thread.save(update_fields=list(dict.fromkeys(changed)))
+    counters.post_state_set(post=post, state=PostState.HIDDEN, thread=thread)
     _log(
         actor=actor,
         verb=Verb.HIDE,
@@ -210,13 +207,11 @@ def post_hide(*, moderator: User | AnonymousUser, post_id: int, reason: str = ""
         target_user_id=post.author_id,
         reason=reason,
     )
-    notify(
-        recipient_ids=[post.author_id],
-        kind=Kind.POST_HIDDEN,
-        event_key=f"post:{post.pk}:hidden",
+    author_tell(
+        post=post,
         board_id=thread.board_id,
-        thread_id=thread.pk,
-        post_id=post.pk,
+        kind=Kind.POST_HIDDEN,
+        event="hidden",
         data={"reason": reason} if reason else None,
     )
     return Result(post, changed=True)
@@ -233,7 +228,7 @@ def post_restore(*, moderator: User | AnonymousUser, post_id: int) -> Result[Pos
     if post.state != PostState.HIDDEN:
         raise _wrong_state("Only a hidden post can be restored.", code="not_hidden")
     thread = _locked_thread(thread_id=post.thread_id)
-    _publish(post=post, thread=thread)
+    counters.post_state_set(post=post, state=PostState.PUBLISHED, thread=thread)
     # A moderator's restore answers the open reports too: left open, one more flag would hide
     # the post again at once.
     Flag.objects.filter(post=post, state=FlagState.OPEN).update(

@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from community.notifications.digests import digests_build
 from community.notifications.fanout import notify_post_published
@@ -21,10 +22,12 @@ def send_due_task() -> dict[str, int]:
     """Sends every email that is due, in batches over one SMTP connection each. Safe to run
     twice and concurrently: rows are claimed with SKIP LOCKED."""
     report = send_due()
+    # Enqueued after commit, like every task here (a no-op wrapper outside a transaction).
     if report.more_due:
-        send_due_task.delay()
+        transaction.on_commit(send_due_task.delay)
     elif report.next_retry_in is not None:
-        send_due_task.apply_async(countdown=report.next_retry_in)
+        countdown = report.next_retry_in
+        transaction.on_commit(lambda: send_due_task.apply_async(countdown=countdown))
     return {
         "sent": report.sent,
         "skipped": report.skipped,
@@ -39,9 +42,9 @@ def sweep_outbox_task() -> dict[str, int]:
     and fan-outs whose task the broker lost."""
     report = outbox_sweep()
     for post_id in report.fanouts:
-        post_published_task.delay(post_id)
+        post_published_task.delay_on_commit(post_id)  # type: ignore[attr-defined]
     if report.freed or report.due:
-        send_due_task.delay()
+        transaction.on_commit(send_due_task.delay)
     if report.freed or report.given_up or report.fanouts:
         logger.warning(
             "outbox sweep: freed %s stuck, gave up %s, re-enqueued %s fan-outs, %s due",

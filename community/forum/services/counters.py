@@ -86,3 +86,23 @@ def on_post_unpublished(*, thread: Thread, post: Post) -> list[str]:
             thread.last_post_anonymous = last["is_anonymous"]
             changed += _LAST_POST_FIELDS
     return changed
+
+
+def post_state_set(*, post: Post, state: str, thread: Thread | None = None) -> None:
+    """Moves a saved post to ``state`` and counts it in or out of its thread and board: the
+    one way an existing post is published or taken out of view (approved, hidden, restored,
+    withdrawn, held again). Locks the thread row when a count changes, unless the caller
+    already holds it and passes it as ``thread``."""
+    was_published = post.state == PostState.PUBLISHED
+    post.state = state
+    post.save(update_fields=["state"])
+    if was_published == (state == PostState.PUBLISHED):
+        return
+    if thread is None:
+        thread = Thread.objects.select_for_update(of=("self",)).get(pk=post.thread_id)
+    if state == PostState.PUBLISHED:
+        changed = on_post_published(thread=thread, post=post)
+    else:
+        changed = on_post_unpublished(thread=thread, post=post)
+    if changed:
+        thread.save(update_fields=list(dict.fromkeys(changed)))

@@ -227,15 +227,9 @@ def post_edit(*, editor: Viewer, post_id: int, body: str) -> Post:
         changed.append("is_urgent")
     # An edit that brings in a word moderators want to see first goes back to the queue.
     held = screened.hold and post.state == PostState.PUBLISHED and not member.is_moderator
-    if held:
-        post.state = PostState.PENDING
-        changed.append("state")
     post.save(update_fields=changed)
     if held:
-        thread = Thread.objects.select_for_update(of=("self",)).get(pk=post.thread_id)
-        counted = counters.on_post_unpublished(thread=thread, post=post)
-        if counted:
-            thread.save(update_fields=counted)
+        counters.post_state_set(post=post, state=PostState.PENDING)
     if "is_urgent" in changed or held:
         screening.after_create(post=post, screening=screened)
     _mentions_save(post=post, source=body)
@@ -258,12 +252,5 @@ def post_withdraw(*, user: Viewer, post_id: int) -> bool:
         raise ApiError(
             "This post can no longer be withdrawn.", code="not_withdrawable", status_code=403
         )
-    was_published = post.state == PostState.PUBLISHED
-    post.state = PostState.WITHDRAWN
-    post.save(update_fields=["state"])
-    if was_published:
-        thread = Thread.objects.select_for_update(of=("self",)).get(pk=post.thread_id)
-        changed = counters.on_post_unpublished(thread=thread, post=post)
-        if changed:
-            thread.save(update_fields=changed)
+    counters.post_state_set(post=post, state=PostState.WITHDRAWN)
     return True
