@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -327,7 +328,77 @@ class PendingPostAdmin(PlainActionCheckbox, admin.ModelAdmin):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         context = {"title": "Posts waiting for a moderator", **(extra_context or {})}
-        return super().changelist_view(request, extra_context=context)
+        response = super().changelist_view(request, extra_context=context)
+        data = getattr(response, "context_data", None)
+        if data is not None and "cl" in data:
+            data["queue_table"] = self.queue_table(request, data["cl"])
+        return response
+
+    # The rows are written here rather than by the admin's result list, which looks up and
+    # formats every cell through several layers: at 50 rows that was a third of the page's
+    # time. The markup is the admin's own (ids, classes, the select-all box), so its
+    # stylesheet and its actions script work unchanged.
+    def queue_table(self, request: HttpRequest, cl: ChangeList) -> SafeString:
+        """The page's rows as one table, and the small forms its buttons submit, or a line
+        saying nothing is waiting."""
+        posts = list(cl.result_list)
+        if not posts:
+            return format_html('<p class="queue-empty">{}</p>', "No posts are waiting.")
+        columns = [str(name) for name in cl.list_display if name != "action_checkbox"]
+        show_checkbox = len(columns) < len(cl.list_display)
+        head = [
+            format_html(
+                '<th scope="col" class="column-{}"><div class="text"><span>{}</span></div>'
+                '<div class="clear"></div></th>',
+                name,
+                _sentence(getattr(self, name).short_description),
+            )
+            for name in columns
+        ]
+        if show_checkbox:
+            head.insert(
+                0,
+                format_html(
+                    '<th scope="col" class="action-checkbox-column"><div class="text"><span>'
+                    '<input type="checkbox" id="action-toggle" aria-label="{}"></span></div>'
+                    '<div class="clear"></div></th>',
+                    "Select all objects on this page for an action",
+                ),
+            )
+        rows = []
+        for post in posts:
+            cells = [
+                format_html('<td class="field-{}">{}</td>', name, getattr(self, name)(post))
+                for name in columns
+            ]
+            if show_checkbox:
+                checkbox = self.action_checkbox(post)
+                cells.insert(0, format_html('<td class="action-checkbox">{}</td>', checkbox))
+            rows.append(format_html("<tr>{}</tr>", SafeString("".join(cells))))
+        token = get_token(request)
+        suffix = f"?{cl.preserved_filters}" if cl.preserved_filters else ""
+        forms_html = [
+            format_html(
+                '<form id="{verb}-{pk}" method="post" action="{url}{suffix}">'
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{token}"></form>',
+                verb=verb,
+                pk=post.pk,
+                url=object_url(f"moderation_pendingpost_{verb}", post.pk),
+                suffix=suffix,
+                token=token,
+            )
+            for post in posts
+            if post.state == PostState.PENDING
+            for verb in ("approve", "reject")
+        ]
+        return format_html(
+            '<div class="results"><table id="result_list"><thead><tr>{}</tr></thead>'
+            "<tbody>{}</tbody></table></div>"
+            "<div hidden>{}</div>",
+            SafeString("".join(head)),
+            SafeString("".join(rows)),
+            SafeString("".join(forms_html)),
+        )
 
     # --- the detail page: the whole post and the thread before it ---
 

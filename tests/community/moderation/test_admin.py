@@ -186,6 +186,21 @@ def test_queue_lists_crisis_posts_first_then_oldest_first_with_their_context(mod
         assert shown in page, shown
 
 
+def test_an_empty_queue_says_so_and_buttons_keep_the_moderators_filter(mod_client, queue):
+    assert "No posts are waiting." in mod_client.get(QUEUE).content.decode()
+
+    post = queue.held()
+    page = mod_client.get(QUEUE, {"crisis": "no"}).content.decode()
+
+    assert "No posts are waiting." not in page
+    # After deciding, the moderator lands back on the same filtered list.
+    for verb in ("approve", "reject"):
+        assert f'action="{QUEUE}{post.pk}/{verb}/?_changelist_filters=crisis%3Dno"' in page
+    # One checkbox per row for the bulk actions, and the box that selects them all.
+    assert page.count('class="action-select"') == 1
+    assert 'id="action-toggle"' in page
+
+
 def test_queue_detail_shows_the_whole_post_and_the_thread_before_it(mod_client, queue):
     long_text = "I have had this for years. " * 40 + "The end of a long post."
     post = queue.held(long_text)
