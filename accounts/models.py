@@ -99,6 +99,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     clinician_verified_at = models.DateTimeField(null=True, blank=True)
     clinician_expires_at = models.DateTimeField(null=True, blank=True)
+    is_curator = models.BooleanField(
+        default=False,
+        help_text="Publishes, edits and archives resources in the library (moderators do too).",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
         default=False,
@@ -168,6 +172,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_moderator(self) -> bool:
         return self.role in (Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def can_curate(self) -> bool:
+        return self.is_curator or self.is_moderator
 
 
 class Profile(models.Model):

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "community.forum",
     "community.notifications",
     "community.moderation",
+    "community.resources",
 ]
 
 MIDDLEWARE = [
@@ -396,6 +397,28 @@ MODERATION_CRISIS_RESOURCES = [
     },
 ]
 
+# --- Resource library (community/resources) ----------------------------------------------------
+# A published resource is due for review this many months after its last review.
+RESOURCES_REVIEW_INTERVAL_MONTHS = env.int("RESOURCES_REVIEW_INTERVAL_MONTHS", default=12)
+# The link checker: each published link is checked again after this many hours; one run
+# checks at most this many links, this many at a time, each request with this timeout.
+RESOURCES_LINK_CHECK_EVERY_HOURS = env.int("RESOURCES_LINK_CHECK_EVERY_HOURS", default=24)
+RESOURCES_LINK_CHECK_BATCH = env.int("RESOURCES_LINK_CHECK_BATCH", default=1000)
+RESOURCES_LINK_CHECK_CONCURRENCY = env.int("RESOURCES_LINK_CHECK_CONCURRENCY", default=8)
+RESOURCES_LINK_CHECK_TIMEOUT_SECONDS = env.float(
+    "RESOURCES_LINK_CHECK_TIMEOUT_SECONDS", default=10.0
+)
+RESOURCES_LINK_CHECK_MAX_REDIRECTS = env.int("RESOURCES_LINK_CHECK_MAX_REDIRECTS", default=5)
+# Consecutive failed checks that mark a link broken (and tell the curators).
+RESOURCES_LINK_BROKEN_AFTER = env.int("RESOURCES_LINK_BROKEN_AFTER", default=3)
+RESOURCES_LINK_CHECK_USER_AGENT = env.str(
+    "RESOURCES_LINK_CHECK_USER_AGENT",
+    default=f"{COMMUNITY_NAME} resource link checker (+{SITE_URL})",
+)
+# The checker never connects to private, loopback, link-local or reserved addresses, except
+# these "address:port" pairs, named explicitly (the test suite's own local server).
+RESOURCES_LINK_CHECK_ALLOW = env.list("RESOURCES_LINK_CHECK_ALLOW", default=[])
+
 # Periodic tasks, run by `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {
     "forum-purge-idempotency-records": {
@@ -409,6 +432,14 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-build-digests": {
         "task": "notifications.build_digests",
         "schedule": crontab(minute=0),
+    },
+    "resources-check-links": {
+        "task": "resources.check_links",
+        "schedule": crontab(minute=15),
+    },
+    "resources-review-reminders": {
+        "task": "resources.review_reminders",
+        "schedule": crontab(minute=30, hour=7, day_of_week="mon"),
     },
 }
 

@@ -139,6 +139,11 @@ class Post(models.Model):
     )
     body_source = models.TextField(max_length=20_000)
     body_html = models.TextField()
+    # A library resource the post points to; the thread shows it as a card while it is
+    # published.
+    resource = models.ForeignKey(
+        "resources.Resource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     state = models.CharField(max_length=16, choices=PostState.choices, default=PostState.PENDING)
     # A member may be in crisis (a crisis phrase or a crisis flag): moderators are alerted at
     # once, the post tops the queue, and it stays out of public view until a moderator clears it.

@@ -26,6 +26,10 @@ class Verb(models.TextChoices):
     FLAG_DISMISS = "flag_dismiss", "Dismissed flags"
     MARK_URGENT = "mark_urgent", "Marked urgent"
     CLEAR_URGENT = "clear_urgent", "Cleared urgent"
+    RESOURCE_PUBLISH = "resource_publish", "Published a resource"
+    RESOURCE_EDIT = "resource_edit", "Edited a resource"
+    RESOURCE_ARCHIVE = "resource_archive", "Archived a resource"
+    RESOURCE_REVIEW = "resource_review", "Reviewed a resource"
 
 
 class AppendOnlyError(Exception):
@@ -57,6 +61,9 @@ class ModerationAction(models.Model):
     )
     thread = models.ForeignKey(
         "forum.Thread", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resource = models.ForeignKey(
+        "resources.Resource", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.TextField(blank=True, max_length=2000)
     # What changed, e.g. {"from_board": 3, "to_board": 5} or {"until": "..."}.

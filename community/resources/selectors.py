@@ -1,0 +1,48 @@
+"""Reads of the library, already narrowed to what the viewer may see."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role, User
+from community.resources.models import HelpfulMark, Resource, ResourceState, SavedResource
+
+
+def curator_ids() -> list[int]:
+    """Everyone who curates the library: curators, moderators and admins who can sign in."""
+    return list(
+        User.objects.filter(
+            Q(is_curator=True) | Q(role__in=(Role.MODERATOR, Role.ADMIN)), is_active=True
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def can_curate(viewer: User | AnonymousUser) -> bool:
+    return isinstance(viewer, User) and viewer.is_authenticated and viewer.can_curate
+
+
+def resource_visible_to(*, viewer: User | AnonymousUser) -> QuerySet[Resource]:
+    """Published resources for everyone; a suggestion also for the member who made it;
+    everything for curators."""
+    resources = Resource.objects.all()
+    if can_curate(viewer):
+        return resources
+    if isinstance(viewer, User) and viewer.is_authenticated:
+        return resources.filter(
+            Q(state=ResourceState.PUBLISHED)
+            | Q(state=ResourceState.SUGGESTED, suggested_by_id=viewer.pk)
+        )
+    return resources.filter(state=ResourceState.PUBLISHED)
+
+
+def with_viewer_marks(
+    resources: QuerySet[Resource], *, viewer: User | AnonymousUser
+) -> QuerySet[Resource]:
+    """Adds ``saved`` and ``helped_me`` for a signed-in viewer, in the same query."""
+    if not (isinstance(viewer, User) and viewer.is_authenticated):
+        return resources
+    return resources.annotate(
+        saved=Exists(SavedResource.objects.filter(user_id=viewer.pk, resource=OuterRef("pk"))),
+        helped_me=Exists(HelpfulMark.objects.filter(user_id=viewer.pk, resource=OuterRef("pk"))),
+    )
