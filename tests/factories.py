@@ -8,7 +8,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Role, TrustLevel, User
+from community.forum.markdown import render_markdown
 from community.forum.models import Board, BoardVisibility, Post, PostingPolicy, PostState, Thread
+from community.resources.models import Resource, Tag
+from community.resources.services import months_after
 
 PASSWORD = "a-long-test-password-42"
 
@@ -144,3 +147,43 @@ def _force_state(*, post: Post, state: str) -> None:
         changed = ["state"]
     if changed:
         thread.save(update_fields=list(dict.fromkeys(changed)))
+
+
+class CuratorFactory(UserFactory):
+    """A member trusted with the library, without moderator powers."""
+
+    is_curator = True
+    is_staff = True
+
+
+def make_resource(
+    *,
+    title: str = "Living with cervical dystonia",
+    url: str | None = None,
+    state: str = "published",
+    category: str = "understanding_dystonia",
+    audience: str = "everyone",
+    tags: tuple[str, ...] = (),
+    summary: str = "A calm overview of the condition and its treatments.",
+    **fields: Any,
+) -> Resource:
+    """A resource as the services would leave it, without going through them."""
+    now = timezone.now()
+    published = state == "published"
+    resource = Resource.objects.create(
+        title=title,
+        url=url or f"https://example.org/resources/{Resource.objects.count() + 1}",
+        summary_source=summary,
+        summary_html=render_markdown(summary),
+        category=category,
+        audience=audience,
+        state=state,
+        published_at=now if published else None,
+        last_reviewed_at=now if published else None,
+        review_due_at=months_after(now, 12) if published else None,
+        **fields,
+    )
+    resource.tags.set(
+        [Tag.objects.get_or_create(slug=slug, defaults={"name": slug})[0] for slug in tags]
+    )
+    return resource

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("community.notifications.api.urls")),
     path("", include("community.moderation.api.urls")),
     path("", include("community.moderation.api.flag_urls")),
+    path("", include("community.resources.api.urls")),
 ]

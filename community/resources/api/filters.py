@@ -1,0 +1,40 @@
+"""The library's filters, as query parameters of the list."""
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from community.resources import search
+from community.resources.models import Audience, Category, Resource
+
+
+class ResourceFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    audience = django_filters.ChoiceFilter(
+        choices=Audience.choices,
+        method="audience_filter",
+        help_text="Resources for this audience, and those for everyone.",
+    )
+    tag = django_filters.CharFilter(method="tag_filter", help_text="A tag's slug.")
+    language = django_filters.CharFilter(field_name="language", max_length=16)
+    q = django_filters.CharFilter(
+        method="text_filter",
+        max_length=search.MAX_QUERY_LENGTH,
+        help_text="Words to find in the title, the organisation or the summary.",
+    )
+
+    class Meta:
+        model = Resource
+        fields: list[str] = []
+
+    def audience_filter(self, queryset: QuerySet[Resource], name: str, value: Any) -> QuerySet:
+        if value == Audience.EVERYONE:
+            return queryset.filter(audience=Audience.EVERYONE)
+        return queryset.filter(Q(audience=value) | Q(audience=Audience.EVERYONE))
+
+    def tag_filter(self, queryset: QuerySet[Resource], name: str, value: Any) -> QuerySet:
+        return queryset.filter(tags__slug=str(value).strip().lower())
+
+    def text_filter(self, queryset: QuerySet[Resource], name: str, value: Any) -> QuerySet:
+        return search.resources_matching(queryset, text=str(value))

@@ -1,0 +1,146 @@
+"""What the library API answers, and (for the schema) what it accepts. Input is checked by
+``community.resources.inputs``, so a suggestion and an edit report problems the same way."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from community.resources import inputs
+from community.resources.models import Audience, Category, Resource, ResourceState, Tag
+from community.resources.selectors import can_curate
+
+
+class ResourceInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=inputs.TITLE_MAX)
+    url = serializers.CharField(
+        max_length=2000, help_text="An absolute http:// or https:// address."
+    )
+    summary = serializers.CharField(
+        required=False, max_length=inputs.SUMMARY_MAX, help_text="Markdown."
+    )
+    organisation = serializers.CharField(required=False, max_length=inputs.ORGANISATION_MAX)
+    category = serializers.ChoiceField(choices=Category.choices)
+    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
+    tags = serializers.ListField(
+        child=serializers.SlugField(max_length=40), required=False, max_length=inputs.TAGS_MAX
+    )
+    language = serializers.CharField(required=False, max_length=16, help_text="e.g. en, pt-BR.")
+    review_interval_months = serializers.IntegerField(
+        required=False, min_value=1, max_value=inputs.REVIEW_MONTHS_MAX, help_text="Curators."
+    )
+
+
+class ArchiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class TagSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LinkHealthSerializer(serializers.Serializer):
+    status = serializers.CharField(source="link_status")
+    checked_at = serializers.DateTimeField(source="link_checked_at", allow_null=True)
+
+
+class CuratorLinkHealthSerializer(LinkHealthSerializer):
+    status_code = serializers.IntegerField(source="link_status_code", allow_null=True)
+    consecutive_failures = serializers.IntegerField(source="link_failures")
+    final_url = serializers.CharField(source="link_final_url")
+    error = serializers.CharField(source="link_error")
+
+
+class ResourceCardSerializer(serializers.Serializer):
+    """A resource as a post shows it: enough to recognise and open it."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    organisation = serializers.CharField()
+    category = serializers.CharField()
+
+
+class ResourceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    summary = serializers.CharField(source="summary_source")
+    summary_html = serializers.CharField()
+    organisation = serializers.CharField()
+    category = serializers.CharField()
+    category_label = serializers.CharField(source="get_category_display")
+    audience = serializers.CharField()
+    tags = serializers.SerializerMethodField()
+    language = serializers.CharField()
+    state = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    last_reviewed_at = serializers.DateTimeField(allow_null=True)
+    helpful_count = serializers.IntegerField(help_text="Shown, never used to order the library.")
+    link = serializers.SerializerMethodField()
+    saved = serializers.SerializerMethodField()
+    helped_me = serializers.SerializerMethodField()
+    can = serializers.SerializerMethodField()
+
+    @extend_schema_field(TagSerializer(many=True))
+    def get_tags(self, resource: Resource) -> list[dict[str, str]]:
+        # Prefetched by the view: no query per resource.
+        return [{"slug": tag.slug, "name": tag.name} for tag in resource.tags.all()]
+
+    def _curating(self) -> bool:
+        return can_curate(self.context["viewer"])
+
+    @extend_schema_field(CuratorLinkHealthSerializer)
+    def get_link(self, resource: Resource) -> dict[str, Any]:
+        serializer = CuratorLinkHealthSerializer if self._curating() else LinkHealthSerializer
+        return dict(serializer(resource).data)
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_saved(self, resource: Resource) -> bool | None:
+        return getattr(resource, "saved", None)
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_helped_me(self, resource: Resource) -> bool | None:
+        return getattr(resource, "helped_me", None)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                name: {"type": "boolean"}
+                for name in ("save", "mark_helpful", "edit", "publish", "archive", "review")
+            },
+        }
+    )
+    def get_can(self, resource: Resource) -> dict[str, bool]:
+        viewer = self.context["viewer"]
+        member = viewer.is_authenticated and not viewer.is_suspended()
+        curating = member and self._curating()
+        published = resource.state == ResourceState.PUBLISHED
+        return {
+            "save": member and published,
+            "mark_helpful": member and published,
+            "edit": curating,
+            "publish": curating and not published,
+            "archive": curating and resource.state != ResourceState.ARCHIVED,
+            "review": curating and published,
+        }
+
+
+class CuratorResourceSerializer(ResourceSerializer):
+    """What curators see besides: who suggested it, and when it is due for review."""
+
+    suggested_by = serializers.CharField(source="suggested_by.username", allow_null=True)
+    review_interval_months = serializers.IntegerField()
+    review_due_at = serializers.DateTimeField(allow_null=True)
+
+
+def resource_serializer_for(viewer: Any) -> type[ResourceSerializer]:
+    return CuratorResourceSerializer if can_curate(viewer) else ResourceSerializer
+
+
+class TagListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["slug", "name"]

@@ -1,0 +1,222 @@
+"""The library's endpoints: validate, fetch through a selector, call one service, render.
+
+Anyone may read the published library; members suggest, save and mark resources; curators
+publish, edit, archive and review. Curator verbs do not exist for anyone else (404).
+"""
+
+from typing import Any, cast
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from community.resources import selectors, services
+from community.resources.api import serializers as s
+from community.resources.api.filters import ResourceFilter
+from community.resources.models import Resource, ResourceState, SavedResource, Tag
+from config.api.errors import ApiError
+from config.api.pagination import KeysetPagination
+
+STATE_PARAMETER = OpenApiParameter(
+    "state",
+    str,
+    enum=[state.value for state in ResourceState],
+    description=(
+        "published (the default). Members may ask for their own suggestions; curators for "
+        "any state."
+    ),
+)
+
+
+class LibraryPagination(KeysetPagination):
+    keys = ("published_at", "id")
+
+
+class SuggestionPagination(KeysetPagination):
+    keys = ("created_at", "id")
+    descending = False  # the longest waiting first
+
+
+class SavedPagination(KeysetPagination):
+    keys = ("created_at", "id")
+
+
+def _body(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise ApiError("Send a JSON object.", code="invalid", fields={})
+    return dict(request.data)
+
+
+def _for_rows(resources: QuerySet[Resource], *, viewer: Any) -> QuerySet[Resource]:
+    """What each row shows, loaded in a constant number of queries."""
+    resources = resources.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("slug")))
+    if selectors.can_curate(viewer):
+        resources = resources.select_related("suggested_by")
+    return selectors.with_viewer_marks(resources, viewer=viewer)
+
+
+class ResourceViewSet(viewsets.GenericViewSet):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    serializer_class = s.ResourceSerializer
+    filterset_class = ResourceFilter
+    pagination_class = LibraryPagination
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet[Resource]:
+        return selectors.resource_visible_to(viewer=self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "viewer": self.request.user}
+
+    def _render(
+        self, resource: Resource, *, code: int = status.HTTP_200_OK, **extra: Any
+    ) -> Response:
+        row = _for_rows(Resource.objects.filter(pk=resource.pk), viewer=self.request.user).get()
+        serializer_class = s.resource_serializer_for(self.request.user)
+        data = serializer_class(row, context=self.get_serializer_context()).data
+        return Response({**data, **extra}, status=code)
+
+    def _get(self, pk: str) -> Resource:
+        resource = self.get_queryset().filter(pk=int(pk)).first()
+        if resource is None:
+            raise Http404
+        return resource
+
+    # --- the library ---
+
+    @extend_schema(
+        parameters=[STATE_PARAMETER],
+        responses=s.ResourceSerializer(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        state = request.query_params.get("state", ResourceState.PUBLISHED)
+        if state not in ResourceState.values:
+            raise ApiError(
+                "Unknown state.",
+                code="invalid",
+                fields={"state": [f"Choose one of: {', '.join(ResourceState.values)}."]},
+            )
+        resources = self.get_queryset().filter(state=state)
+        paginator: KeysetPagination = self.paginator  # type: ignore[assignment]
+        if state == ResourceState.SUGGESTED:
+            paginator = SuggestionPagination()
+            if not selectors.can_curate(request.user):
+                resources = resources.filter(suggested_by_id=request.user.pk or 0)
+        elif state == ResourceState.ARCHIVED:
+            paginator = KeysetPagination(keys=("updated_at", "id"))
+        resources = self.filter_queryset(resources)
+        page = paginator.paginate_queryset(_for_rows(resources, viewer=request.user), request, self)
+        serializer_class = s.resource_serializer_for(request.user)
+        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(responses=s.ResourceSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self._render(self._get(pk))
+
+    @extend_schema(
+        request=s.ResourceInputSerializer,
+        responses={201: s.ResourceSerializer},
+        description=(
+            "Suggest a resource. It waits for a curator, seen only by you and the curators. "
+            "A link already in the library answers 409 `duplicate_url`, with `existing` "
+            "pointing to it when you may see it."
+        ),
+    )
+    def create(self, request: Request) -> Response:
+        resource = services.resource_suggest(user=request.user, data=_body(request))
+        return self._render(resource, code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ResourceInputSerializer(partial=True), responses=s.ResourceSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        result = services.resource_edit(
+            curator=request.user, resource_id=int(pk), data=_body(request)
+        )
+        return self._render(result.obj, changed=result.changed)
+
+    # --- curator verbs ---
+
+    @extend_schema(request=None, responses=s.ResourceSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str) -> Response:
+        result = services.resource_publish(curator=request.user, resource_id=int(pk))
+        return self._render(result.obj, changed=result.changed)
+
+    @extend_schema(request=s.ArchiveSerializer, responses=s.ResourceSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Request, pk: str) -> Response:
+        serializer = s.ArchiveSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        result = services.resource_archive(
+            curator=request.user,
+            resource_id=int(pk),
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return self._render(result.obj, changed=result.changed)
+
+    @extend_schema(request=None, responses=s.ResourceSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str) -> Response:
+        result = services.resource_review(curator=request.user, resource_id=int(pk))
+        return self._render(result.obj, changed=result.changed)
+
+    # --- a member's own marks ---
+
+    @extend_schema(methods=["PUT", "DELETE"], request=None, responses=s.ResourceSerializer)
+    @action(detail=True, methods=["put", "delete"], url_path="saved")
+    def saved(self, request: Request, pk: str) -> Response:
+        verb = services.resource_save if request.method == "PUT" else services.resource_unsave
+        result = verb(user=request.user, resource_id=int(pk))
+        return self._render(result.obj, changed=result.changed)
+
+    @extend_schema(methods=["PUT", "DELETE"], request=None, responses=s.ResourceSerializer)
+    @action(detail=True, methods=["put", "delete"], url_path="helpful")
+    def helpful(self, request: Request, pk: str) -> Response:
+        verb = services.helpful_mark if request.method == "PUT" else services.helpful_unmark
+        result = verb(user=request.user, resource_id=int(pk))
+        return self._render(result.obj, changed=result.changed)
+
+
+class SavedResourceViewSet(viewsets.GenericViewSet):
+    """The member's own reading list, the most recently saved first."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = s.ResourceSerializer
+    pagination_class = SavedPagination
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[SavedResource]:
+        return SavedResource.objects.filter(
+            user=cast(User, self.request.user), resource__state=ResourceState.PUBLISHED
+        )
+
+    @extend_schema(responses=s.ResourceSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset()) or []
+        ids = [row.resource_id for row in page]
+        rows = _for_rows(Resource.objects.filter(pk__in=ids), viewer=request.user)
+        by_id = {resource.pk: resource for resource in rows}
+        resources = [by_id[pk] for pk in ids if pk in by_id]
+        serializer_class = s.resource_serializer_for(request.user)
+        context = {"request": request, "viewer": cast(User, request.user)}
+        return self.get_paginated_response(
+            serializer_class(resources, many=True, context=context).data
+        )
+
+
+class TagViewSet(viewsets.GenericViewSet):
+    """Every tag, by name: what the library can be filtered by."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = s.TagListSerializer
+    pagination_class = None
+    filter_backends: list[Any] = []
+    queryset = Tag.objects.order_by("name")
+
+    def list(self, request: Request) -> Response:
+        return Response(s.TagListSerializer(self.get_queryset(), many=True).data)
