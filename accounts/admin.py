@@ -23,7 +23,7 @@ from community.moderation.admin import Tally, action_form_response
 
 # What only admins see or change: how a member signs in, and who may do what.
 ADMIN_ONLY_FIELDS = frozenset(
-    {"email", "password", "is_staff", "is_superuser", "groups", "user_permissions"}
+    {"email", "password", "is_staff", "is_superuser", "is_curator", "groups", "user_permissions"}
 )
 
 
@@ -118,7 +118,7 @@ class UserAdmin(DjangoUserAdmin):
         "suspended_until",
         "date_joined",
     ]
-    list_filter = ["role", "trust_level", SuspendedFilter, "is_staff", "is_active"]
+    list_filter = ["role", "trust_level", SuspendedFilter, "is_curator", "is_staff", "is_active"]
     search_fields = ["username", "display_name", "email"]
     ordering = ["-date_joined"]
     list_select_related = True
@@ -148,6 +148,7 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": [
                     "role",
+                    "is_curator",
                     "trust_level",
                     "trust_changed_at",
                     "is_staff",
@@ -155,8 +156,8 @@ class UserAdmin(DjangoUserAdmin):
                     "is_active",
                     "groups",
                 ],
-                "description": "Moderators are made staff in the Moderators group, admins "
-                "superusers, when their role is saved.",
+                "description": "Moderators are made staff in the Moderators group, curators "
+                "staff in the Curators group, admins superusers, when this is saved.",
             },
         ),
         ("Suspension", {"fields": ["suspended_until"]}),
@@ -236,8 +237,8 @@ class UserAdmin(DjangoUserAdmin):
     # --- roles decide admin-site access ---
 
     def save_model(self, request: HttpRequest, obj: User, form: BaseForm, change: bool) -> None:
-        if not change or "role" in form.changed_data:
-            obj.is_staff = obj.role != Role.MEMBER
+        if not change or {"role", "is_curator"} & set(form.changed_data):
+            obj.is_staff = obj.role != Role.MEMBER or obj.is_curator
             obj.is_superuser = obj.role == Role.ADMIN
         super().save_model(request, obj, form, change)
 

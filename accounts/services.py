@@ -7,8 +7,10 @@ from django.db import transaction
 
 from accounts.models import Profile, Role, User
 
-# Created by the migration community/moderation/0002_moderators_group.
+# Created by the migrations community/moderation/0002_moderators_group and
+# community/resources/0002_search_and_curators.
 MODERATORS_GROUP = "Moderators"
+CURATORS_GROUP = "Curators"
 
 
 @transaction.atomic
@@ -33,12 +35,11 @@ def me_update(*, user: User, account: dict[str, Any], profile: dict[str, Any]) -
 
 
 def staff_access_sync(*, user: User) -> None:
-    """Puts a moderator in the Moderators group (what they may do in the admin) and takes
-    anyone else out of it. Idempotent."""
-    group = Group.objects.filter(name=MODERATORS_GROUP).first()
-    if group is None:
-        return
-    if user.role == Role.MODERATOR:
-        user.groups.add(group)
-    else:
-        user.groups.remove(group)
+    """Puts a moderator in the Moderators group and a curator in the Curators group (what
+    they may do in the admin) and takes anyone else out of them. Idempotent."""
+    wanted = {MODERATORS_GROUP: user.role == Role.MODERATOR, CURATORS_GROUP: user.is_curator}
+    for group in Group.objects.filter(name__in=wanted):
+        if wanted[group.name]:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)

@@ -726,7 +726,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
         "details",
     ]
     list_filter = ["verb", ActorFilter]
-    list_select_related = ["actor", "target_user", "thread"]
+    list_select_related = ["actor", "target_user", "thread", "resource"]
     search_fields = ["=target_user__username"]
     search_help_text = "The exact pseudonym of the member acted on."
     show_facets = admin.ShowFacets.NEVER
@@ -741,6 +741,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
         "target_user",
         "post",
         "thread",
+        "resource",
         "reason",
         "data",
     )
@@ -775,6 +776,9 @@ class ModerationActionAdmin(admin.ModelAdmin):
         if obj.thread is not None:
             url = object_url("forum_thread_change", obj.thread.pk)
             return format_html('<a href="{}">{}</a>', url, obj.thread.title)
+        if obj.resource is not None:
+            url = object_url("resources_resource_change", obj.resource.pk)
+            return format_html('resource <a href="{}">{}</a>', url, obj.resource.title)
         return "—"
 
     @admin.display(description="reason")

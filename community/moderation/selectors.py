@@ -59,15 +59,18 @@ def queue_list() -> QuerySet[Post]:
 
 
 def action_list() -> QuerySet[ModerationAction]:
-    """The audit log, newest first, with who acted, on whom and in which thread."""
+    """The audit log, newest first, with who acted, on whom, in which thread or on which
+    resource."""
     return (
-        ModerationAction.objects.select_related("actor", "target_user", "thread")
+        ModerationAction.objects.select_related("actor", "target_user", "thread", "resource")
         .only(
             *(f.name for f in ModerationAction._meta.concrete_fields),
             *_fields("actor", ("id", "username", "display_name", "role")),
             *_fields("target_user", ("id", "username", "display_name", "role")),
             "thread__id",
             "thread__title",
+            "resource__id",
+            "resource__title",
         )
         .order_by("-created_at", "-id")
     )

@@ -39,6 +39,8 @@ class KindRule:
     roles: frozenset[str] | None = None
     # Urgent kinds are always emailed at once: never batched, never capped, never switched off.
     urgent: bool = False
+    # Members trusted with the resource library receive it too, whatever their role.
+    curators: bool = False
 
 
 _STAFF = frozenset({Role.MODERATOR, Role.ADMIN})
@@ -54,11 +56,15 @@ RULES: dict[str, KindRule] = {
     Kind.QUEUE_WAITING: KindRule(default=Delivery.NOW, roles=_STAFF),
     Kind.URGENT_CRISIS: KindRule(default=Delivery.NOW, roles=_STAFF, urgent=True),
     Kind.NEW_FLAG: KindRule(default=Delivery.NOW, roles=_STAFF),
-    Kind.RESOURCE_REVIEW_DUE: KindRule(default=Delivery.WEEKLY, roles=_STAFF),
-    Kind.RESOURCE_BROKEN: KindRule(default=Delivery.WEEKLY, roles=_STAFF),
+    Kind.RESOURCE_REVIEW_DUE: KindRule(default=Delivery.NOW, roles=_STAFF, curators=True),
+    Kind.RESOURCE_BROKEN: KindRule(default=Delivery.WEEKLY, roles=_STAFF, curators=True),
 }
 
 
-def kinds_for(*, role: str) -> list[str]:
-    """The kinds a member with this role can receive, in a stable order."""
-    return [kind for kind, rule in RULES.items() if rule.roles is None or role in rule.roles]
+def kinds_for(*, role: str, is_curator: bool = False) -> list[str]:
+    """The kinds a member with this role (and curator flag) can receive, in a stable order."""
+    return [
+        kind
+        for kind, rule in RULES.items()
+        if rule.roles is None or role in rule.roles or (is_curator and rule.curators)
+    ]

@@ -46,7 +46,7 @@ def preferences_get(*, user: User) -> Preferences:
             default=RULES[kind].default,
             urgent=RULES[kind].urgent,
         )
-        for kind in kinds_for(role=user.role)
+        for kind in kinds_for(role=user.role, is_curator=user.is_curator)
     ]
     return Preferences(
         kinds=kinds,
@@ -92,7 +92,7 @@ def kinds_switch_off(*, user: User, kinds: Iterable[str]) -> list[str]:
 
 
 def _check_kinds(*, user: User, kinds: dict[str, str]) -> None:
-    allowed = set(kinds_for(role=user.role))
+    allowed = set(kinds_for(role=user.role, is_curator=user.is_curator))
     problems: dict[str, list[str]] = {}
     for kind, delivery in kinds.items():
         if kind not in allowed:

@@ -175,6 +175,8 @@ class ActionSerializer(serializers.Serializer):
     post = serializers.IntegerField(source="post_id", allow_null=True)
     thread = serializers.IntegerField(source="thread_id", allow_null=True)
     thread_title = serializers.SerializerMethodField()
+    resource = serializers.IntegerField(source="resource_id", allow_null=True)
+    resource_title = serializers.SerializerMethodField()
     reason = serializers.CharField()
     details = serializers.DictField(
         source="data", help_text="What changed, e.g. the boards of a move."
@@ -184,3 +186,6 @@ class ActionSerializer(serializers.Serializer):
     def get_thread_title(self, action: ModerationAction) -> str | None:
         thread: Thread | None = action.thread
         return thread.title if thread is not None else None
+
+    def get_resource_title(self, action: ModerationAction) -> str | None:
+        return action.resource.title if action.resource is not None else None

@@ -6,7 +6,7 @@ declare it; ``community.resources.search`` reads it, and the laptop's SQLite sea
 simpler fallback.
 
 Curators are members trusted with the library: staff in the "Curators" group, which may view
-and change resources and manage tags, and nothing else. Moderators curate too: their group
+add and change resources and manage tags, and nothing else. Moderators curate too: their group
 gets the same permissions. ``curators_group_create`` takes an app registry, so the test suite
 (which builds its database without migrations) creates the same groups from the same lists.
 """
@@ -17,7 +17,7 @@ GROUP = "Curators"
 MODERATORS_GROUP = "Moderators"
 
 PERMISSIONS = [
-    ("resources", "resource", ("view", "change")),
+    ("resources", "resource", ("add", "view", "change")),
     ("resources", "tag", ("add", "change", "view")),
 ]
 
