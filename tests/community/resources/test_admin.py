@@ -156,4 +156,4 @@ def test_moderators_curate_in_the_admin_and_members_cannot_enter(groups):
 
     assert Resource.objects.get(pk=resource.pk).state == ResourceState.PUBLISHED
     assert as_member.get(LIST).status_code == 302  # to the sign-in page
-    assert not as_moderator.get(f"{LIST}{resource.pk}/delete/").status_code == 200
+    assert as_moderator.get(f"{LIST}{resource.pk}/delete/").status_code == 403
