@@ -281,13 +281,21 @@ def post_visibility_filter(*, viewer: Viewer) -> Q:
     return listed
 
 
+# What a post's resource card shows (see ResourceCardSerializer), and its state.
+RESOURCE_CARD_FIELDS = ("id", "title", "url", "organisation", "category", "state")
+
+
 def post_list_visible_to(*, viewer: Viewer, thread: Thread) -> QuerySet[Post]:
     """The thread's posts this viewer sees, in order (keyset-paginated on position)."""
     return (
         Post.objects.filter(thread=thread)
         .filter(post_visibility_filter(viewer=viewer))
-        .select_related("author")
-        .only(*(f.name for f in Post._meta.concrete_fields), *_card_fields("author"))
+        .select_related("author", "resource")
+        .only(
+            *(f.name for f in Post._meta.concrete_fields),
+            *_card_fields("author"),
+            *(f"resource__{name}" for name in RESOURCE_CARD_FIELDS),
+        )
         .order_by("position")
     )
 

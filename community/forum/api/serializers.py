@@ -20,6 +20,8 @@ from community.forum.models import (
     Thread,
 )
 from community.moderation import crisis
+from community.resources.api.serializers import ResourceCardSerializer
+from community.resources.models import ResourceState
 from config.api.fields import StrictCharField
 
 ANONYMOUS_LABEL = "a member"
@@ -180,6 +182,10 @@ class PostSerializer(_AuthoredMixin):
         help_text="Helplines, shown to the author of a post that may be about a crisis "
         "(marked urgent), published or held; null for every other post and viewer."
     )
+    resource = serializers.SerializerMethodField(
+        help_text="The library resource the post points to, as a card; null when there is "
+        "none, when it left the library, or when the viewer may not read the post."
+    )
 
     def _thread(self, post: Post) -> Thread:
         thread: Thread = self.context.get("thread") or post.thread
@@ -222,6 +228,17 @@ class PostSerializer(_AuthoredMixin):
     def get_crisis_resources(self, post: Post) -> list[dict[str, str]] | None:
         return crisis.resources_for(viewer=self.context["viewer"], post=post)
 
+    @extend_schema_field(ResourceCardSerializer(allow_null=True))
+    def get_resource(self, post: Post) -> dict[str, Any] | None:
+        if post.resource_id is None:
+            return None
+        if not policies.can_see_post_text(viewer=self.context["viewer"], post=post):
+            return None
+        resource = post.resource
+        if resource is None or resource.state != ResourceState.PUBLISHED:
+            return None
+        return dict(ResourceCardSerializer(resource).data)
+
 
 class PostCreatedSerializer(PostSerializer):
     """The author's view of the post just written, with what happens next."""
@@ -263,12 +280,21 @@ class _BodyMixin(serializers.Serializer):
         return value
 
 
-class ThreadCreateSerializer(_BodyMixin):
+class _ResourceMixin(serializers.Serializer):
+    resource = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The id of a published library resource to show with the post as a card.",
+    )
+
+
+class ThreadCreateSerializer(_BodyMixin, _ResourceMixin):
     title = StrictCharField(max_length=150)
     is_anonymous = serializers.BooleanField(default=False)
 
 
-class PostCreateSerializer(_BodyMixin):
+class PostCreateSerializer(_BodyMixin, _ResourceMixin):
     reply_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     is_anonymous = serializers.BooleanField(default=False)
 

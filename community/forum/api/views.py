@@ -147,9 +147,12 @@ class BoardViewSet(_DraftActions, viewsets.GenericViewSet):
     def _thread_create(self, request: Request, board: Board) -> Response:
         policies.check_can_start_thread(user=request.user, board=board, is_anonymous=False)
         data = _validated(s.ThreadCreateSerializer, request)
+        resource_id = data.pop("resource", None)
 
         def create() -> tuple[int, Any]:
-            thread = posting.thread_create(author=request.user, board=board, **data)
+            thread = posting.thread_create(
+                author=request.user, board=board, resource_id=resource_id, **data
+            )
             context = {"viewer": request.user, "thread": thread}
             return 201, s.ThreadCreatedSerializer(thread, context=context).data
 
@@ -249,6 +252,7 @@ class ThreadViewSet(_DraftActions, viewsets.GenericViewSet):
                 body=data["body"],
                 reply_to_id=data.get("reply_to"),
                 is_anonymous=data["is_anonymous"],
+                resource_id=data.get("resource"),
             )
             context: dict[str, Any] = {"viewer": request.user, "thread": thread}
             return 201, s.PostCreatedSerializer(post, context=context).data

@@ -26,6 +26,7 @@ from community.forum.services import counters
 from community.moderation import limits, screening
 from community.moderation.services import trust_maybe_promote
 from community.notifications.fanout import fanout_schedule
+from community.resources.models import Resource, ResourceState
 from config.api.errors import ApiError
 
 
@@ -69,7 +70,13 @@ def _mark_read_to(*, user: User, thread: Thread, position: int) -> None:
 
 @transaction.atomic
 def thread_create(
-    *, author: Viewer, board: Board, title: str, body: str, is_anonymous: bool = False
+    *,
+    author: Viewer,
+    board: Board,
+    title: str,
+    body: str,
+    is_anonymous: bool = False,
+    resource_id: int | None = None,
 ) -> Thread:
     """Starts a thread with its opening post, published or held under the board's policy.
 
@@ -78,6 +85,7 @@ def thread_create(
     member = policies.check_can_start_thread(user=author, board=board, is_anonymous=is_anonymous)
     screened = screening.screen(text=f"{title}\n\n{body}")
     limits.check_posting_limits(author=member, body=body, is_thread=True, urgent=screened.urgent)
+    linked = _library_resource(resource_id=resource_id)
     now = timezone.now()
     state = _initial_state(author=member, board=board, screened=screened)
     thread = Thread.objects.create(
@@ -97,6 +105,7 @@ def thread_create(
         position=1,
         body_source=body,
         body_html=render_markdown(body),
+        resource=linked,
         state=state,
         is_urgent=screened.urgent,
         created_at=now,
@@ -124,6 +133,17 @@ def _initial_state(*, author: User, board: Board, screened: screening.Screening)
     return state
 
 
+def _library_resource(*, resource_id: int | None) -> Resource | None:
+    """The published library resource a post points to; anything else is a 400."""
+    if resource_id is None:
+        return None
+    resource = Resource.objects.filter(pk=resource_id, state=ResourceState.PUBLISHED).first()
+    if resource is None:
+        message = "Choose a resource from the library."
+        raise ApiError(message, code="invalid", fields={"resource": [message]})
+    return resource
+
+
 def _reply_to_in_thread(*, viewer: User, thread: Thread, reply_to_id: int | None) -> Post | None:
     if reply_to_id is None:
         return None
@@ -149,6 +169,7 @@ def post_create(
     body: str,
     reply_to_id: int | None = None,
     is_anonymous: bool = False,
+    resource_id: int | None = None,
 ) -> Post:
     """Replies in a thread: takes the next position under the thread's row lock, so counters
     stay right under concurrent replies. Deletes the member's reply draft once posted."""
@@ -164,6 +185,7 @@ def post_create(
     reply_to = _reply_to_in_thread(viewer=member, thread=thread, reply_to_id=reply_to_id)
     screened = screening.screen(text=body)
     limits.check_posting_limits(author=member, body=body, is_thread=False, urgent=screened.urgent)
+    linked = _library_resource(resource_id=resource_id)
     state = _initial_state(author=member, board=thread.board, screened=screened)
     position = thread.last_position + 1
     post = Post.objects.create(
@@ -174,6 +196,7 @@ def post_create(
         reply_to=reply_to,
         body_source=body,
         body_html=render_markdown(body),
+        resource=linked,
         state=state,
         is_urgent=screened.urgent,
     )
