@@ -323,6 +323,7 @@ FRONTEND_URLS = {
     "thread": f"{SITE_URL}/threads/{{thread_id}}",
     "post": f"{SITE_URL}/threads/{{thread_id}}#post-{{position}}",
     "notification_settings": f"{SITE_URL}/settings/notifications",
+    "resource": f"{SITE_URL}/resources/{{resource_id}}",
 }
 
 # --- Email outbox (community/notifications) -------------------------------------------------

@@ -44,7 +44,10 @@ PRIORITY = [
     Kind.NEW_THREAD_IN_WATCHED_BOARD,
     Kind.NEW_FLAG,
     Kind.QUEUE_WAITING,
+    Kind.RESOURCE_DECLINED,
+    Kind.RESOURCE_PUBLISHED,
     Kind.RESOURCE_BROKEN,
+    Kind.RESOURCE_SUGGESTED,
     Kind.RESOURCE_REVIEW_DUE,
 ]
 
@@ -62,6 +65,9 @@ SUBJECTS: dict[str, str] = {
     Kind.NEW_FLAG: "A post was reported",
     Kind.RESOURCE_REVIEW_DUE: "Resources are due for review",
     Kind.RESOURCE_BROKEN: "A resource link is broken",
+    Kind.RESOURCE_SUGGESTED: "A resource was suggested for the library",
+    Kind.RESOURCE_PUBLISHED: "Your suggestion is in the library",
+    Kind.RESOURCE_DECLINED: "About your suggestion for the library",
 }
 
 # One line per notification in the body; {actor} is a pseudonym or "A member".
@@ -78,6 +84,9 @@ HEADLINES: dict[str, str] = {
     Kind.NEW_FLAG: "A post was reported.",
     Kind.RESOURCE_REVIEW_DUE: "A resource is due for review.",
     Kind.RESOURCE_BROKEN: "A resource link is broken.",
+    Kind.RESOURCE_SUGGESTED: "A member suggested a resource for the library.",
+    Kind.RESOURCE_PUBLISHED: "A curator added the resource you suggested to the library.",
+    Kind.RESOURCE_DECLINED: "A curator did not add the resource you suggested.",
 }
 
 EXCERPT_CHARS = 600

@@ -23,6 +23,9 @@ class Kind(models.TextChoices):
     NEW_FLAG = "new_flag", "New reports of posts"
     RESOURCE_REVIEW_DUE = "resource_review_due", "Resources due for review"
     RESOURCE_BROKEN = "resource_broken", "Resources with broken links"
+    RESOURCE_SUGGESTED = "resource_suggested", "New resource suggestions to curate"
+    RESOURCE_PUBLISHED = "resource_published", "Your suggested resource was published"
+    RESOURCE_DECLINED = "resource_declined", "Your suggested resource was not added"
 
 
 class Delivery(models.TextChoices):
@@ -58,6 +61,9 @@ RULES: dict[str, KindRule] = {
     Kind.NEW_FLAG: KindRule(default=Delivery.NOW, roles=_STAFF),
     Kind.RESOURCE_REVIEW_DUE: KindRule(default=Delivery.NOW, roles=_STAFF, curators=True),
     Kind.RESOURCE_BROKEN: KindRule(default=Delivery.WEEKLY, roles=_STAFF, curators=True),
+    Kind.RESOURCE_SUGGESTED: KindRule(default=Delivery.DAILY, roles=_STAFF, curators=True),
+    Kind.RESOURCE_PUBLISHED: KindRule(default=Delivery.NOW),
+    Kind.RESOURCE_DECLINED: KindRule(default=Delivery.NOW),
 }
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -21,6 +22,8 @@ from accounts.policies import check_not_suspended
 from community.forum.markdown import render_markdown
 from community.moderation.models import ModerationAction, Verb
 from community.moderation.services import Result
+from community.notifications.fanout import notify
+from community.notifications.kinds import Kind
 from community.resources.inputs import EDITABLE, clean, invalid
 from community.resources.models import (
     HelpfulMark,
@@ -30,6 +33,7 @@ from community.resources.models import (
     SavedResource,
     Tag,
 )
+from community.resources.selectors import curator_ids
 from config.api.errors import ApiError
 
 REASON_MAX = 1000
@@ -64,28 +68,31 @@ def months_after(moment: datetime, months: int) -> datetime:
 
 
 def _duplicate_refusal(*, url: str, viewer: User, excluding: int | None = None) -> None:
-    """A link already in the library is refused, pointing to the resource when the member may
-    see it; someone else's waiting suggestion is only named as such."""
+    """A link already in the library is refused (409 ``duplicate_url``), pointing to the
+    resource when the member may see it; someone else's suggestion is only named as such."""
     others = Resource.objects.filter(url=url)
     if excluding is not None:
         others = others.exclude(pk=excluding)
     existing = others.first()
     if existing is None:
         return
-    visible = (
-        existing.state == ResourceState.PUBLISHED
-        or viewer.can_curate
-        or existing.suggested_by_id == viewer.pk
-    )
-    if visible:
+    if existing.state == ResourceState.PUBLISHED:
         message = f"This link is already in the library: “{existing.title}”."
-        extra = {"existing": {"id": existing.pk, "title": existing.title, "url": existing.url}}
     elif existing.state == ResourceState.SUGGESTED:
         message = "This link has already been suggested and is waiting for a curator."
-        extra = {}
+    elif existing.published_at is None:
+        message = "A curator has already considered this link and did not add it."
     else:
         message = "This link was in the library and has been archived by a curator."
-        extra = {}
+    may_see = existing.state == ResourceState.PUBLISHED or viewer.can_curate
+    may_see = may_see or (
+        existing.state == ResourceState.SUGGESTED and existing.suggested_by_id == viewer.pk
+    )
+    extra = (
+        {"existing": {"id": existing.pk, "title": existing.title, "url": existing.url}}
+        if may_see
+        else {}
+    )
     raise ApiError(
         message, code="duplicate_url", status_code=409, fields={"url": [message]}, extra=extra
     )
@@ -133,6 +140,30 @@ def _log(*, actor: User, verb: str, resource: Resource, **fields: Any) -> None:
     ModerationAction.objects.create(actor=actor, verb=verb, resource=resource, **fields)
 
 
+def curator_page_url(resource: Resource) -> str:
+    """The resource's admin page, where curators act on it (emails link here)."""
+    path = reverse("admin:resources_resource_change", args=[resource.pk])
+    return f"{settings.SITE_URL}{path}"
+
+
+def _suggester_tell(*, resource: Resource, actor: User, kind: str, event: str, **data: Any) -> None:
+    """Tells the member who suggested a resource what became of it, once per event; not a
+    curator who suggested it themselves."""
+    if resource.suggested_by_id is None or resource.suggested_by_id == actor.pk:
+        return
+    notify(
+        recipient_ids=[resource.suggested_by_id],
+        kind=kind,
+        event_key=f"resource:{resource.pk}:{event}",
+        data={
+            "resource": resource.pk,
+            "title": resource.title,
+            "url": settings.FRONTEND_URLS["resource"].format(resource_id=resource.pk),
+            **data,
+        },
+    )
+
+
 # --- members ------------------------------------------------------------------------------
 
 
@@ -157,6 +188,13 @@ def resource_suggest(*, user: User | AnonymousUser, data: dict[str, Any]) -> Res
         _duplicate_refusal(url=cleaned["url"], viewer=member)
         raise
     resource.tags.set(tags)
+    notify(
+        recipient_ids=[pk for pk in curator_ids() if pk != member.pk],
+        kind=Kind.RESOURCE_SUGGESTED,
+        event_key=f"resource:{resource.pk}:suggested",
+        actor_id=member.pk,
+        data={"resource": resource.pk, "title": resource.title, "url": curator_page_url(resource)},
+    )
     return resource
 
 
@@ -252,6 +290,10 @@ def resource_publish(*, curator: User | AnonymousUser, resource_id: int) -> Resu
         ]
     )
     _log(actor=actor, verb=Verb.RESOURCE_PUBLISH, resource=resource, data={"from": was})
+    if was == ResourceState.SUGGESTED:
+        _suggester_tell(
+            resource=resource, actor=actor, kind=Kind.RESOURCE_PUBLISHED, event="published"
+        )
     return Result(obj=resource, changed=True)
 
 
@@ -279,6 +321,14 @@ def resource_archive(
         reason=reason,
         data={"from": was},
     )
+    if was == ResourceState.SUGGESTED:
+        _suggester_tell(
+            resource=resource,
+            actor=actor,
+            kind=Kind.RESOURCE_DECLINED,
+            event="declined",
+            reason=reason,
+        )
     return Result(obj=resource, changed=True)
 
 
