@@ -301,6 +301,9 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "django.utils.autoreload": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # The link checker's requests: one line each would flood the log every hour.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

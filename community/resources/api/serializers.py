@@ -89,12 +89,28 @@ class ResourceSerializer(serializers.Serializer):
         return [{"slug": tag.slug, "name": tag.name} for tag in resource.tags.all()]
 
     def _curating(self) -> bool:
-        return can_curate(self.context["viewer"])
+        # Once per response, not per row.
+        if "curating" not in self.context:
+            self.context["curating"] = can_curate(self.context["viewer"])
+        return bool(self.context["curating"])
 
     @extend_schema_field(CuratorLinkHealthSerializer)
     def get_link(self, resource: Resource) -> dict[str, Any]:
-        serializer = CuratorLinkHealthSerializer if self._curating() else LinkHealthSerializer
-        return dict(serializer(resource).data)
+        checked = resource.link_checked_at
+        link: dict[str, Any] = {
+            "status": resource.link_status,
+            "checked_at": serializers.DateTimeField().to_representation(checked)
+            if checked
+            else None,
+        }
+        if self._curating():
+            link.update(
+                status_code=resource.link_status_code,
+                consecutive_failures=resource.link_failures,
+                final_url=resource.link_final_url,
+                error=resource.link_error,
+            )
+        return link
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_saved(self, resource: Resource) -> bool | None:
@@ -114,8 +130,10 @@ class ResourceSerializer(serializers.Serializer):
         }
     )
     def get_can(self, resource: Resource) -> dict[str, bool]:
-        viewer = self.context["viewer"]
-        member = viewer.is_authenticated and not viewer.is_suspended()
+        if "member" not in self.context:
+            viewer = self.context["viewer"]
+            self.context["member"] = viewer.is_authenticated and not viewer.is_suspended()
+        member = bool(self.context["member"])
         curating = member and self._curating()
         published = resource.state == ResourceState.PUBLISHED
         return {

@@ -20,7 +20,8 @@ def _resource_search_vector(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _library_ready(_resource_search_vector):
-    """Every test here may search the library."""
+    """Every test here may search the library (test modules without the database override
+    this)."""
 
 
 @pytest.fixture
