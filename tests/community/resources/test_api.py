@@ -427,3 +427,17 @@ def test_tags_list_everything_to_filter_by(anon_client):
     response = anon_client.get("/api/v1/resources/tags")
 
     assert [tag["slug"] for tag in response.json()] == ["exercise", "neck-pain"]
+
+
+def test_the_saved_list_costs_the_same_for_2_or_25(member, member_client):
+    def count(n: int) -> int:
+        Resource.objects.all().delete()
+        for i in range(n):
+            resource = make_resource(title=f"Saved {i}", tags=("a",))
+            member_client.put(f"{LIBRARY}/{resource.pk}/saved")
+        with CaptureQueriesContext(connection) as queries:
+            assert len(titles(member_client.get(SAVED, {"page_size": 25}))) == n
+        return len(queries)
+
+    few, many = count(2), count(25)
+    assert few == many, f"{few} queries for 2 saved resources, {many} for 25"
