@@ -2,9 +2,14 @@
 
 On PostgreSQL, migration 0002 keeps ``search_vector`` (title A, organisation B, summary C)
 with a GIN index; the model does not declare it, and this module is the only code that reads
-it. A search narrows the list like any filter and keeps its order (newest first), so results
-page with the same cursor and cost what a filtered list does. Elsewhere (the laptop's SQLite)
-every word must appear in the title, organisation or summary.
+it. ``resources_matching`` narrows a list like any filter; ``resources_ranked`` then orders
+the matches best first, a title match above an organisation's above a summary's.
+
+Cost stays bounded in a large library: only the ``CANDIDATE_CAP`` most recent matches are
+ranked (found through the GIN index, or for a very common word by walking the newest-first
+index), with a top-N sort, and results are paged by offset within the top ``RESULT_CAP``.
+Elsewhere (the laptop's SQLite) every word must appear in the title, organisation or summary,
+and matches come newest first.
 """
 
 import operator
@@ -12,12 +17,14 @@ import re
 from functools import reduce
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from community.resources.models import Resource
 
 MAX_QUERY_LENGTH = 200
+RESULT_CAP = 1000
+CANDIDATE_CAP = 1000
 MAX_WORDS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -48,3 +55,27 @@ def resources_matching(resources: QuerySet[Resource], *, text: str) -> QuerySet[
         for word in words
     ]
     return resources.filter(reduce(operator.and_, per_word))
+
+
+def resources_ranked(
+    resources: QuerySet[Resource], *, text: str, offset: int, limit: int
+) -> list[Resource]:
+    """``limit`` matches from ``offset``, best first: ``resources`` is already narrowed by
+    ``resources_matching`` (and any other filter)."""
+    if limit <= 0:
+        return []
+    if not full_text_available():
+        return list(resources.order_by("-published_at", "-id")[offset : offset + limit])
+    candidates = resources.order_by("-published_at", "-id").values("pk")[:CANDIDATE_CAP]
+    table = Resource._meta.db_table
+    rank = RawSQL(  # noqa: S611 - the column is ours, the text a bound parameter
+        f'ts_rank_cd("{table}"."search_vector", websearch_to_tsquery(\'english\', %s))',
+        [text.strip()[:MAX_QUERY_LENGTH]],
+        output_field=FloatField(),
+    )
+    ranked = (
+        resources.filter(pk__in=candidates)
+        .annotate(rank=rank)
+        .order_by("-rank", "-published_at", "-id")
+    )
+    return list(ranked[offset : offset + limit])

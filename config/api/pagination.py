@@ -8,8 +8,9 @@ with a row-value comparison the database answers from an index.
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.db.models import BooleanField, Field, Model, QuerySet
 from django.db.models.expressions import RawSQL
@@ -19,6 +20,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from config.api.errors import ApiError
+
+T = TypeVar("T")
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -162,3 +165,56 @@ class KeysetPagination(pagination.BasePagination):
                 "results": schema,
             },
         }
+
+
+class RankedPagination(KeysetPagination):
+    """Pages by offset over the top ``cap`` results of a ranked search (a rank has no keyset).
+
+    The cursor is opaque, as on every other list; pages may shift if rows arrive between
+    requests.
+    """
+
+    cap = 1000
+
+    def __init__(self, *, cap: int | None = None) -> None:
+        super().__init__()
+        if cap is not None:
+            self.cap = cap
+
+    def _encode_offset(self, offset: int) -> str:
+        raw = json.dumps({"o": offset})
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def _decode_offset(self, token: str) -> int:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            offset = json.loads(raw)["o"]
+        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
+            raise _invalid_cursor() from exc
+        if type(offset) is not int or not 0 <= offset < self.cap:
+            raise _invalid_cursor()
+        return offset
+
+    def paginate_hits(self, request: Request, fetch: Callable[[int, int], list[T]]) -> list[T]:
+        """``fetch(offset, limit)`` returns the hits; one more than a page tells if more follow."""
+        self.request = request
+        size = self.get_page_size(request)
+        token = request.query_params.get(self.cursor_query_param)
+        offset = self._decode_offset(token) if token else 0
+        hits = fetch(offset, min(size + 1, self.cap - offset))
+        self.rows = hits[:size]
+        self.offset = offset
+        self.size = size
+        self.has_next = len(hits) > size and offset + size < self.cap
+        self.has_previous = offset > 0
+        return self.rows
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        return self._link(self._encode_offset(self.offset + self.size))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        return self._link(self._encode_offset(max(0, self.offset - self.size)))

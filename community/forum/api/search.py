@@ -1,9 +1,5 @@
 """GET /search: full-text search over thread titles and post bodies."""
 
-import base64
-import binascii
-import json
-from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import (
@@ -21,7 +17,7 @@ from community.forum import policies, search
 from community.forum.api.serializers import ANONYMOUS_LABEL, AuthorCardSerializer, author_card
 from community.forum.models import Board, PostState
 from config.api.errors import ApiError
-from config.api.pagination import KeysetPagination
+from config.api.pagination import RankedPagination
 
 UNKNOWN_BOARD = "No board has this name."
 
@@ -101,53 +97,8 @@ class SearchResultSerializer(serializers.Serializer):
         return hit.post.author.public_name if self._shows_author(hit) else ANONYMOUS_LABEL
 
 
-class SearchPagination(KeysetPagination):
-    """Pages by offset over the top ``search.RESULT_CAP`` results (a rank has no keyset).
-
-    The cursor is opaque, as on every other list; pages may shift if posts arrive between
-    requests.
-    """
-
-    def _encode_offset(self, offset: int) -> str:
-        raw = json.dumps({"o": offset})
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    def _decode_offset(self, token: str) -> int:
-        invalid = ApiError("This page link is not valid.", code="invalid_cursor", fields={})
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            offset = json.loads(raw)["o"]
-        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
-            raise invalid from exc
-        if type(offset) is not int or not 0 <= offset < search.RESULT_CAP:
-            raise invalid
-        return offset
-
-    def paginate_hits(
-        self, request: Request, fetch: Callable[[int, int], list[search.SearchHit]]
-    ) -> list[search.SearchHit]:
-        """``fetch(offset, limit)`` returns the hits; one more than a page tells if more follow."""
-        self.request = request
-        size = self.get_page_size(request)
-        token = request.query_params.get(self.cursor_query_param)
-        offset = self._decode_offset(token) if token else 0
-        hits = fetch(offset, size + 1)
-        self.rows = hits[:size]
-        self.offset = offset
-        self.size = size
-        self.has_next = len(hits) > size and offset + size < search.RESULT_CAP
-        self.has_previous = offset > 0
-        return self.rows
-
-    def get_next_link(self) -> str | None:
-        if not self.has_next:
-            return None
-        return self._link(self._encode_offset(self.offset + self.size))
-
-    def get_previous_link(self) -> str | None:
-        if not self.has_previous:
-            return None
-        return self._link(self._encode_offset(max(0, self.offset - self.size)))
+class SearchPagination(RankedPagination):
+    cap = search.RESULT_CAP
 
 
 def _board(viewer: Any, slug: str | None) -> Board | None:

@@ -21,7 +21,9 @@ class ResourceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="text_filter",
         max_length=search.MAX_QUERY_LENGTH,
-        help_text="Words to find in the title, the organisation or the summary.",
+        help_text="Words to find in the title, the organisation or the summary (quoted "
+        "phrases, `or`, `-word`). Results come best first, a title match ranking highest, "
+        "within the top 1,000.",
     )
 
     class Meta:

@@ -15,12 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from community.resources import selectors, services
+from community.resources import search, selectors, services
 from community.resources.api import serializers as s
 from community.resources.api.filters import ResourceFilter
 from community.resources.models import Resource, ResourceState, SavedResource, Tag
 from config.api.errors import ApiError
-from config.api.pagination import KeysetPagination
+from config.api.pagination import KeysetPagination, RankedPagination
 
 STATE_PARAMETER = OpenApiParameter(
     "state",
@@ -35,6 +35,10 @@ STATE_PARAMETER = OpenApiParameter(
 
 class LibraryPagination(KeysetPagination):
     keys = ("published_at", "id")
+
+
+class SearchPagination(RankedPagination):
+    cap = search.RESULT_CAP
 
 
 class SuggestionPagination(KeysetPagination):
@@ -109,8 +113,19 @@ class ResourceViewSet(viewsets.GenericViewSet):
                 resources = resources.filter(suggested_by_id=request.user.pk or 0)
         elif state == ResourceState.ARCHIVED:
             paginator = KeysetPagination(keys=("updated_at", "id"))
-        resources = self.filter_queryset(resources)
-        page = paginator.paginate_queryset(_for_rows(resources, viewer=request.user), request, self)
+        resources = _for_rows(self.filter_queryset(resources), viewer=request.user)
+        text = request.query_params.get("q", "")
+        if text.strip():
+            # Best matches first: a rank has no keyset, so these pages go by offset.
+            paginator = SearchPagination()
+            page: list[Resource] = paginator.paginate_hits(
+                request,
+                lambda offset, limit: search.resources_ranked(
+                    resources, text=text, offset=offset, limit=limit
+                ),
+            )
+        else:
+            page = paginator.paginate_queryset(resources, request, self)
         serializer_class = s.resource_serializer_for(request.user)
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data
         return paginator.get_paginated_response(data)

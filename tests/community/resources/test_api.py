@@ -105,9 +105,29 @@ def test_search_finds_words_in_title_organisation_and_summary(anon_client, engin
     narrowed = titles(anon_client.get(LIBRARY, {"q": "stimulation brain"}))
     nothing = titles(anon_client.get(LIBRARY, {"q": "!!!"}))
 
-    assert found == ["Living well", "A charity", "Deep brain stimulation explained"]
+    if engine == "postgres":
+        # Best first: a title match, then the organisation's, then the summary's.
+        assert found == ["Deep brain stimulation explained", "A charity", "Living well"]
+    else:
+        assert found == ["Living well", "A charity", "Deep brain stimulation explained"]
     assert narrowed == ["Deep brain stimulation explained"]
     assert nothing == []
+
+
+def test_search_results_page_without_repeats(anon_client, engine):
+    for n in range(5):
+        make_resource(title=f"Neck exercise sheet {n}", category="physical_therapy")
+    make_resource(title="Neck brace guide", category="daily_living")
+
+    first = anon_client.get(LIBRARY, {"q": "neck", "category": "physical_therapy", "page_size": 2})
+    second = anon_client.get(first.json()["next"])
+    third = anon_client.get(second.json()["next"])
+
+    pages = [titles(first), titles(second), titles(third)]
+    seen = [title for page in pages for title in page]
+    assert sorted(seen) == [f"Neck exercise sheet {n}" for n in range(5)]
+    assert third.json()["next"] is None
+    assert anon_client.get(first.json()["next"].replace("cursor=", "cursor=x")).status_code == 400
 
 
 def test_pages_follow_the_cursor_without_repeats(anon_client):
