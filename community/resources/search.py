@@ -24,7 +24,7 @@ from community.resources.models import Resource
 
 MAX_QUERY_LENGTH = 200
 RESULT_CAP = 1000
-CANDIDATE_CAP = 1000
+CANDIDATE_CAP = 500
 MAX_WORDS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -59,14 +59,19 @@ def resources_matching(resources: QuerySet[Resource], *, text: str) -> QuerySet[
 
 def resources_ranked(
     resources: QuerySet[Resource], *, text: str, offset: int, limit: int
-) -> list[Resource]:
-    """``limit`` matches from ``offset``, best first: ``resources`` is already narrowed by
-    ``resources_matching`` (and any other filter)."""
+) -> list[int]:
+    """The ids of ``limit`` matches from ``offset``, best first: ``resources`` is already
+    narrowed by ``resources_matching`` (and any other filter)."""
+    newest_first = resources.order_by("-published_at", "-id").values_list("pk", flat=True)
     if limit <= 0:
         return []
     if not full_text_available():
-        return list(resources.order_by("-published_at", "-id")[offset : offset + limit])
-    candidates = resources.order_by("-published_at", "-id").values("pk")[:CANDIDATE_CAP]
+        return list(newest_first[offset : offset + limit])
+    # The candidates first, in a query of their own (as a subquery the planner would run it
+    # once per matching row); then only they are ranked, found by primary key.
+    candidates = list(newest_first[:CANDIDATE_CAP])
+    if not candidates:
+        return []
     table = Resource._meta.db_table
     rank = RawSQL(  # noqa: S611 - the column is ours, the text a bound parameter
         f'ts_rank_cd("{table}"."search_vector", websearch_to_tsquery(\'english\', %s))',
@@ -74,8 +79,9 @@ def resources_ranked(
         output_field=FloatField(),
     )
     ranked = (
-        resources.filter(pk__in=candidates)
+        Resource.objects.filter(pk__in=candidates)
         .annotate(rank=rank)
         .order_by("-rank", "-published_at", "-id")
+        .values_list("pk", flat=True)
     )
     return list(ranked[offset : offset + limit])

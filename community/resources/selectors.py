@@ -1,5 +1,8 @@
 """Reads of the library, already narrowed to what the viewer may see."""
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -46,3 +49,19 @@ def with_viewer_marks(
         saved=Exists(SavedResource.objects.filter(user_id=viewer.pk, resource=OuterRef("pk"))),
         helped_me=Exists(HelpfulMark.objects.filter(user_id=viewer.pk, resource=OuterRef("pk"))),
     )
+
+
+def tags_attach(resources: Iterable[Resource]) -> None:
+    """Sets ``tag_list`` (slug and name pairs, by slug) on each resource, in one query for all
+    of them: the lists' rows show their tags."""
+    rows = list(resources)
+    through = Resource.tags.through
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for resource_id, slug, name in (
+        through.objects.filter(resource_id__in=[row.pk for row in rows])
+        .order_by("tag__slug")
+        .values_list("resource_id", "tag__slug", "tag__name")
+    ):
+        found[resource_id].append((slug, name))
+    for row in rows:
+        row.tag_list = found.get(row.pk, [])  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from community.resources import search
-from community.resources.models import Audience, Category, Resource
+from community.resources.models import Audience, Category, Resource, Tag
 
 
 class ResourceFilter(django_filters.FilterSet):
@@ -36,7 +36,13 @@ class ResourceFilter(django_filters.FilterSet):
         return queryset.filter(Q(audience=value) | Q(audience=Audience.EVERYONE))
 
     def tag_filter(self, queryset: QuerySet[Resource], name: str, value: Any) -> QuerySet:
-        return queryset.filter(tags__slug=str(value).strip().lower())
+        # The tag's id first: with the id in the query the planner knows how common the tag
+        # is, and starts from its few resources instead of walking the whole library.
+        tag_id = Tag.objects.filter(slug=str(value).strip().lower()).values_list("id", flat=True)
+        found = tag_id.first()
+        if found is None:
+            return queryset.none()
+        return queryset.filter(tags__id=found)
 
     def text_filter(self, queryset: QuerySet[Resource], name: str, value: Any) -> QuerySet:
         return search.resources_matching(queryset, text=str(value))

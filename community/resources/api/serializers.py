@@ -10,6 +10,8 @@ from community.resources import inputs
 from community.resources.models import Audience, Category, Resource, ResourceState, Tag
 from community.resources.selectors import can_curate
 
+CATEGORY_LABELS = dict(Category.choices)
+
 
 class ResourceInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=inputs.TITLE_MAX)
@@ -70,7 +72,7 @@ class ResourceSerializer(serializers.Serializer):
     summary_html = serializers.CharField()
     organisation = serializers.CharField()
     category = serializers.CharField()
-    category_label = serializers.CharField(source="get_category_display")
+    category_label = serializers.SerializerMethodField()
     audience = serializers.CharField()
     tags = serializers.SerializerMethodField()
     language = serializers.CharField()
@@ -85,8 +87,12 @@ class ResourceSerializer(serializers.Serializer):
 
     @extend_schema_field(TagSerializer(many=True))
     def get_tags(self, resource: Resource) -> list[dict[str, str]]:
-        # Prefetched by the view: no query per resource.
-        return [{"slug": tag.slug, "name": tag.name} for tag in resource.tags.all()]
+        # Attached by the view (selectors.tags_attach): no query per resource.
+        pairs: list[tuple[str, str]] = getattr(resource, "tag_list", [])
+        return [{"slug": slug, "name": name} for slug, name in pairs]
+
+    def get_category_label(self, resource: Resource) -> str:
+        return CATEGORY_LABELS.get(resource.category, resource.category)
 
     def _curating(self) -> bool:
         # Once per response, not per row.

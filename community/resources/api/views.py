@@ -6,7 +6,7 @@ publish, edit, archive and review. Curator verbs do not exist for anyone else (4
 
 from typing import Any, cast
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -57,11 +57,25 @@ def _body(request: Request) -> dict[str, Any]:
 
 
 def _for_rows(resources: QuerySet[Resource], *, viewer: Any) -> QuerySet[Resource]:
-    """What each row shows, loaded in a constant number of queries."""
-    resources = resources.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("slug")))
+    """What each row shows, in the rows' query (tags come after, for the page's rows)."""
     if selectors.can_curate(viewer):
         resources = resources.select_related("suggested_by")
     return selectors.with_viewer_marks(resources, viewer=viewer)
+
+
+def _rows_data(rows: list[Resource], *, request: Request) -> Any:
+    """The rows as the viewer sees them: one query for all their tags, none per row."""
+    selectors.tags_attach(rows)
+    serializer_class = s.resource_serializer_for(request.user)
+    context = {"request": request, "viewer": request.user}
+    return serializer_class(rows, many=True, context=context).data
+
+
+def _in_order(ids: list[int], *, request: Request) -> list[Resource]:
+    """The resources with these ids, in this order, loaded for their rows."""
+    rows = _for_rows(Resource.objects.filter(pk__in=ids), viewer=request.user)
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 class ResourceViewSet(viewsets.GenericViewSet):
@@ -80,9 +94,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     def _render(
         self, resource: Resource, *, code: int = status.HTTP_200_OK, **extra: Any
     ) -> Response:
-        row = _for_rows(Resource.objects.filter(pk=resource.pk), viewer=self.request.user).get()
-        serializer_class = s.resource_serializer_for(self.request.user)
-        data = serializer_class(row, context=self.get_serializer_context()).data
+        [data] = _rows_data(_in_order([resource.pk], request=self.request), request=self.request)
         return Response({**data, **extra}, status=code)
 
     def _get(self, pk: str) -> Resource:
@@ -113,22 +125,23 @@ class ResourceViewSet(viewsets.GenericViewSet):
                 resources = resources.filter(suggested_by_id=request.user.pk or 0)
         elif state == ResourceState.ARCHIVED:
             paginator = KeysetPagination(keys=("updated_at", "id"))
-        resources = _for_rows(self.filter_queryset(resources), viewer=request.user)
+        resources = self.filter_queryset(resources)
         text = request.query_params.get("q", "")
         if text.strip():
             # Best matches first: a rank has no keyset, so these pages go by offset.
             paginator = SearchPagination()
-            page: list[Resource] = paginator.paginate_hits(
+            ids = paginator.paginate_hits(
                 request,
                 lambda offset, limit: search.resources_ranked(
                     resources, text=text, offset=offset, limit=limit
                 ),
             )
+            page: list[Resource] = _in_order(ids, request=request)
         else:
-            page = paginator.paginate_queryset(resources, request, self)
-        serializer_class = s.resource_serializer_for(request.user)
-        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
-        return paginator.get_paginated_response(data)
+            page = paginator.paginate_queryset(
+                _for_rows(resources, viewer=request.user), request, self
+            )
+        return paginator.get_paginated_response(_rows_data(page, request=request))
 
     @extend_schema(responses=s.ResourceSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -213,15 +226,8 @@ class SavedResourceViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=s.ResourceSerializer(many=True))
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
-        ids = [row.resource_id for row in page]
-        rows = _for_rows(Resource.objects.filter(pk__in=ids), viewer=request.user)
-        by_id = {resource.pk: resource for resource in rows}
-        resources = [by_id[pk] for pk in ids if pk in by_id]
-        serializer_class = s.resource_serializer_for(request.user)
-        context = {"request": request, "viewer": cast(User, request.user)}
-        return self.get_paginated_response(
-            serializer_class(resources, many=True, context=context).data
-        )
+        resources = _in_order([row.resource_id for row in page], request=request)
+        return self.get_paginated_response(_rows_data(resources, request=request))
 
 
 class TagViewSet(viewsets.GenericViewSet):

@@ -72,6 +72,9 @@ def test_filters_by_category_audience_tag_and_language(anon_client):
         "Toxin for everyone",
         "Toxin for patients",
     ]
+    everyone = by_category.json()["results"][1]
+    assert everyone["tags"] == [{"slug": "injections", "name": "injections"}]
+    assert everyone["category_label"] == "Treatment: botulinum toxin"
     # An audience also finds what is written for everyone.
     assert titles(for_patients) == ["Toxin for everyone", "Toxin for patients"]
     assert titles(by_tag) == ["Guía en español", "Toxin for everyone"]
