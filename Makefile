@@ -54,10 +54,12 @@ format: install
 ## recreated each run), then measures the API over HTTP against gunicorn on 127.0.0.1.
 ## Then the email benchmark, in a database of its own: fan-out to 5,000 watchers, and one
 ## worker sending 10,000 emails to an SMTP server on 127.0.0.1. Last, the moderation queue
-## with 10,000 posts waiting, through the API and the admin, in a database of its own.
+## with 10,000 posts waiting, through the API and the admin, in a database of its own. Then the
+## resource library with 50,000 resources, and one link-checker run against a local server.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
 BENCH_EMAIL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_email
 BENCH_MODERATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_moderation
+BENCH_RESOURCES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_resources
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 
 bench: install
@@ -68,3 +70,5 @@ bench: install
 		--redis-url $(BENCH_REDIS_URL) $(BENCH_EMAIL_ARGS)
 	$(UV) run python -m bench.moderation --database-url $(BENCH_MODERATION_DATABASE_URL) \
 		--redis-url $(BENCH_REDIS_URL) $(BENCH_MODERATION_ARGS)
+	$(UV) run python -m bench.resources --database-url $(BENCH_RESOURCES_DATABASE_URL) \
+		--redis-url $(BENCH_REDIS_URL) $(BENCH_RESOURCES_ARGS)

@@ -17,6 +17,7 @@ from accounts.services import staff_access_sync
 from community.demo_content import DEMO_BOARDS, DEMO_MEMBERS, BoardSpec, ThreadSpec
 from community.forum.models import Board, Post, PostState, Thread
 from community.forum.services.posting import post_create, thread_create
+from community.resources.demo import RESOURCES, demo_posts_link, demo_resources_load
 
 DEMO_PASSWORD = "demo-neck-2026"  # noqa: S105 (printed for the laptop demo only)
 
@@ -96,7 +97,16 @@ class Command(BaseCommand):
                 if new_threads:
                     self._set_board_last_post(board)
                 threads_created += new_threads
-        self._print_summary(boards_created=boards_created, threads_created=threads_created)
+            # The library, curated by the demo moderator, with a member's suggestions queued.
+            resources_created = demo_resources_load(
+                curator=users["sam_moderates"], suggested_by=users["jo_tilts_left"]
+            )
+            demo_posts_link()
+        self._print_summary(
+            boards_created=boards_created,
+            threads_created=threads_created,
+            resources_created=resources_created,
+        )
 
     @cached_property
     def _password_hash(self) -> str:
@@ -206,13 +216,19 @@ class Command(BaseCommand):
         )["latest"]
         Board.objects.filter(pk=board.pk).update(last_post_at=latest)
 
-    def _print_summary(self, *, boards_created: int, threads_created: int) -> None:
+    def _print_summary(
+        self, *, boards_created: int, threads_created: int, resources_created: int
+    ) -> None:
         site = settings.SITE_URL
         out = self.stdout
         out.write(self.style.SUCCESS("Demo community ready."))
         out.write(
             f"  Forum:     created {boards_created} boards and {threads_created} threads "
             f"({len(DEMO_BOARDS)} demo boards in all)"
+        )
+        out.write(
+            f"  Library:   created {resources_created} resources "
+            f"({len(RESOURCES)} published demo resources in all, two suggestions to review)"
         )
         out.write(f"  Site:      {site}/")
         out.write(f"  Admin:     {site}/admin/")
