@@ -24,7 +24,7 @@ from community.resources.models import Resource
 
 MAX_QUERY_LENGTH = 200
 RESULT_CAP = 1000
-CANDIDATE_CAP = 500
+CANDIDATE_CAP = 300
 MAX_WORDS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
 
