@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from community.moderation.admin import PlainActionCheckbox, Tally, shorten
 from community.resources import inputs, services
 from community.resources.models import LinkStatus, Resource, ResourceState, Tag
+from community.resources.selectors import can_curate
 from config.api.errors import ApiError
 
 # Form field → the name the services know it by.
@@ -32,6 +33,10 @@ FORM_FIELDS = {
     "language": "language",
     "review_interval_months": "review_interval_months",
 }
+
+
+def may_curate(user: Any) -> bool:
+    return bool(can_curate(user) and not user.is_suspended())
 
 
 class ResourceForm(forms.ModelForm):
@@ -152,6 +157,14 @@ class ResourceAdmin(PlainActionCheckbox, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Archive instead: members' saved lists and posts keep pointing to it.
         return False
+
+    # The services refuse anyone who may not curate now (a suspended curator, staff without
+    # the role); the admin shows them the library read-only rather than forms that would fail.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_curate(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return may_curate(request.user) and super().has_change_permission(request, obj)
 
     @admin.display(description="link")
     def link_health(self, obj: Resource) -> str:

@@ -1,5 +1,6 @@
 """The library in the admin, as a curator (a member trusted with it) and a moderator use it."""
 
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
@@ -7,6 +8,7 @@ from django.apps import apps as django_apps
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.services import staff_access_sync
 from community.moderation.models import ModerationAction, Verb
@@ -157,3 +159,21 @@ def test_moderators_curate_in_the_admin_and_members_cannot_enter(groups):
     assert Resource.objects.get(pk=resource.pk).state == ResourceState.PUBLISHED
     assert as_member.get(LIST).status_code == 302  # to the sign-in page
     assert as_moderator.get(f"{LIST}{resource.pk}/delete/").status_code == 403
+
+
+def test_a_suspended_curator_sees_the_library_read_only(groups):
+    curator = factories.CuratorFactory(suspended_until=timezone.now() + timedelta(days=3))
+    staff_access_sync(user=curator)
+    resource = make_resource(state=ResourceState.SUGGESTED)
+    client = Client()
+    client.force_login(curator)
+
+    listing = client.get(LIST)
+    client.post(LIST, {"action": "publish_selected", "_selected_action": [resource.pk]})
+    edited = client.post(f"{LIST}{resource.pk}/change/", form_data(resource, title="Changed"))
+
+    assert listing.status_code == 200
+    assert "publish_selected" not in listing.content.decode()
+    assert edited.status_code == 403
+    assert Resource.objects.get(pk=resource.pk).state == ResourceState.SUGGESTED
+    assert Resource.objects.get(pk=resource.pk).title == resource.title
