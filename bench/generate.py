@@ -67,7 +67,7 @@ COPY_CHUNK = 1 << 22  # characters sent to COPY at a time
 USER_COLUMNS = [
     "id", "password", "last_login", "is_superuser", "email", "username", "display_name", "role",
     "trust_level", "trust_changed_at", "suspended_until", "clinician_verified_at",
-    "clinician_expires_at", "is_active", "is_staff", "date_joined",
+    "clinician_expires_at", "is_active", "is_staff", "date_joined", "session_epoch", "is_curator",
 ]  # fmt: skip
 PROFILE_COLUMNS = [
     "user_id", "bio", "bio_visibility", "diagnosis_year", "diagnosis_year_visibility",
@@ -86,7 +86,7 @@ THREAD_COLUMNS = [
 POST_COLUMNS = [
     "id", "thread_id", "author_id", "is_anonymous", "position", "reply_to_id", "body_source",
     "body_html", "state", "created_at", "edited_at", "support_count", "me_too_count",
-    "helpful_count",
+    "helpful_count", "is_urgent",
 ]  # fmt: skip
 REACTION_COLUMNS = ["post_id", "user_id", "kind", "created_at"]
 
@@ -406,6 +406,8 @@ def load_members(
                     "t",
                     b(staff),
                     ts(joined),
+                    "0",
+                    "f",
                 ]
             )
     visibilities = ["public", "members", "members", "only_me"]
@@ -734,6 +736,7 @@ def load_posts(
                     str(counts[0]),
                     str(counts[1]),
                     str(counts[2]),
+                    "f",
                 ]
             )
     return samples
