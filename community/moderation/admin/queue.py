@@ -1,24 +1,15 @@
-"""The moderators' admin site: the queue of posts waiting for a decision, the flag queue, the
-audit log and the watched words.
+"""The moderation queue: posts waiting for a decision, crisis posts first, approved or rejected
+per row or in bulk through the moderation services."""
 
-Every decision goes through the moderation services, exactly as the API's do: they check the
-moderator, lock the row, skip no-ops and write the audit log. The admin only turns their
-results and refusals into messages.
-"""
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Substr
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -27,21 +18,21 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from community.forum.models import Post, PostState
-from community.moderation import flags, screening, selectors, services
-from community.moderation.models import (
-    Flag,
-    FlagState,
-    ModerationAction,
-    WatchedWord,
+from community.moderation import selectors, services
+from community.moderation.admin.common import (
+    CONTEXT_CHARS,
+    EXCERPT_CHARS,
+    REFUSALS,
+    PlainActionCheckbox,
+    ReasonForm,
+    Tally,
+    action_form_response,
+    object_url,
+    refusal_message,
+    sentence,
+    shorten,
 )
-from config.api.errors import ApiError
-
-EXCERPT_CHARS = 280
-CONTEXT_CHARS = 160
-# Refusals a service may raise; each becomes an error message, never a 500.
-REFUSALS = (ApiError, Http404, PermissionDenied, ValidationError)
 
 
 class PendingPost(Post):
@@ -54,110 +45,12 @@ class PendingPost(Post):
         verbose_name_plural = "moderation queue"
 
 
-def refusal_message(exc: Exception) -> str:
-    """The sentence a service's refusal carries, for an admin message."""
-    if isinstance(exc, ApiError):
-        return str(exc.detail)
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    if isinstance(exc, Http404):
-        return "It no longer exists, or you cannot act on it."
-    return "You do not have permission to do this."
-
-
-@dataclass
-class Tally:
-    """What a batch of service calls did, told back as one message per outcome."""
-
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-
-    def run(self, label: str, call: Callable[[], Any]) -> None:
-        try:
-            result = call()
-        except REFUSALS as exc:
-            self.refused.append(f"{label}: {refusal_message(exc)}")
-            return
-        (self.changed if result.changed else self.unchanged).append(label)
-
-    def report(self, request: HttpRequest, *, done: str, already: str) -> None:
-        """``done`` and ``already`` are sentences about the listed items, e.g. "Approved"."""
-        if self.changed:
-            messages.success(request, f"{done}: {', '.join(self.changed)}.")
-        if self.unchanged:
-            messages.info(request, f"{already}: {', '.join(self.unchanged)}.")
-        for line in self.refused:
-            messages.error(request, f"Not done for {line}")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        max_length=services.REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text="Sent to the author with the notice that the post was not approved.",
-    )
-
-
-def action_form_response(
-    request: HttpRequest,
-    model_admin: admin.ModelAdmin,
-    *,
-    action: str,
-    title: str,
-    intro: str,
-    form: forms.Form,
-    items: list[str],
-    ids: list[Any],
-    submit: str,
-) -> TemplateResponse:
-    """The page between choosing a bulk action and running it, asking what the action needs
-    (a reason, a date); it posts back to the list with the same selection."""
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": title,
-        "intro": intro,
-        "form": form,
-        "items": items,
-        "ids": ids,
-        "action": action,
-        "submit": submit,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        "media": model_admin.media + form.media,
-    }
-    return TemplateResponse(request, "admin/moderation/action_form.html", context)
-
-
-# --- the moderation queue --------------------------------------------------------------------
-
-
 def _post_label(post: Post) -> str:
     return f"post #{post.pk} by {post.author.username}"
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def shorten(text: str | None, chars: int) -> str:
-    """The start of a text, with an ellipsis when cut. Plain slicing: lists call it per row."""
-    text = text or ""
-    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
-
-
 def _excerpt(post: Post, chars: int) -> str:
     return shorten(getattr(post, "excerpt", ""), chars)
-
-
-def object_url(name: str, pk: int) -> str:
-    """An admin page's address for a row, without a URL resolver lookup per row."""
-    return _url_pattern(name).format(pk)
-
-
-@cache
-def _url_pattern(name: str) -> str:
-    return reverse(f"admin:{name}", args=[0]).replace("/0/", "/{}/")
 
 
 def with_texts(posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -187,20 +80,6 @@ class QueueChangeList(ChangeList):
                 for name in ("excerpt", "earlier_excerpt", "earlier_author"):
                     setattr(row, name, getattr(texts[row.pk], name))
         self.result_list = rows
-
-
-class PlainActionCheckbox:
-    """The row checkbox written as HTML: the admin's own renders a form widget through the
-    template engine for every row, which cost the queue page a third of its time."""
-
-    def action_checkbox(self, obj: Any) -> SafeString:
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" '
-            'aria-label="Select this object for an action - {}">',
-            ACTION_CHECKBOX_NAME,
-            obj.pk,
-            str(obj),
-        )
 
 
 class CrisisFilter(admin.SimpleListFilter):
@@ -351,7 +230,7 @@ class PendingPostAdmin(PlainActionCheckbox, admin.ModelAdmin):
                 '<th scope="col" class="column-{}"><div class="text"><span>{}</span></div>'
                 '<div class="clear"></div></th>',
                 name,
-                _sentence(getattr(self, name).short_description),
+                sentence(getattr(self, name).short_description),
             )
             for name in columns
         ]
@@ -460,7 +339,7 @@ class PendingPostAdmin(PlainActionCheckbox, admin.ModelAdmin):
         if result.changed:
             messages.success(request, f"Approved {label}: it is published.")
         else:
-            messages.info(request, f"{_sentence(label)} was already approved; nothing changed.")
+            messages.info(request, f"{sentence(label)} was already approved; nothing changed.")
         return self._back_to_queue(request)
 
     def reject_view(self, request: HttpRequest, post_id: int) -> HttpResponse:
@@ -480,7 +359,7 @@ class PendingPostAdmin(PlainActionCheckbox, admin.ModelAdmin):
         if result.changed:
             messages.success(request, f"Rejected {label}. The author was told: “{reason}”")
         else:
-            messages.info(request, f"{_sentence(label)} was already rejected; nothing changed.")
+            messages.info(request, f"{sentence(label)} was already rejected; nothing changed.")
         return self._back_to_queue(request)
 
     # --- in bulk ---
@@ -534,290 +413,7 @@ class PendingPostAdmin(PlainActionCheckbox, admin.ModelAdmin):
             title="Reject posts",
             intro="These posts will not be published. Each author is sent your reason.",
             form=form,
-            items=[_sentence(f"{_post_label(post)}: {_excerpt(post, 120)}") for post in posts],
+            items=[sentence(f"{_post_label(post)}: {_excerpt(post, 120)}") for post in posts],
             ids=[post.pk for post in posts],
             submit="Reject these posts",
         )
-
-
-# --- the flag queue --------------------------------------------------------------------------
-
-
-class FlagStatusFilter(admin.SimpleListFilter):
-    """Open flags unless asked otherwise: the queue is what waits for a decision."""
-
-    title = "status"
-    parameter_name = "status"
-
-    @staticmethod
-    def chosen(request: HttpRequest) -> str:
-        value = request.GET.get("status")
-        return value if value in ("open", "resolved", "all") else "open"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("open", "Open"), ("resolved", "Resolved"), ("all", "All")]
-
-    def choices(self, changelist: ChangeList) -> Any:
-        chosen = self.value() if self.value() in ("open", "resolved", "all") else "open"
-        for value, title in self.lookup_choices:
-            yield {
-                "selected": value == chosen,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": title,
-            }
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Flag]) -> QuerySet[Flag]:
-        status = self.chosen(request)
-        if status == "open":
-            return queryset.filter(state=FlagState.OPEN)
-        if status == "resolved":
-            return queryset.exclude(state=FlagState.OPEN)
-        return queryset
-
-
-@admin.register(Flag)
-class FlagAdmin(PlainActionCheckbox, admin.ModelAdmin):
-    """Members' reports, open ones by default; resolving a flag resolves every open flag of
-    its post."""
-
-    list_display = [
-        "created_at",
-        "state",
-        "reason",
-        "post_link",
-        "post_state",
-        "snapshot_excerpt",
-        "note_excerpt",
-        "flagger_name",
-    ]
-    list_display_links = ["created_at"]
-    list_filter = [FlagStatusFilter, "reason"]
-    list_select_related = ["post", "flagger"]
-    search_fields = ["=flagger__username", "=post__author__username"]
-    search_help_text = "A flagger's or an author's exact pseudonym."
-    show_facets = admin.ShowFacets.NEVER
-    sortable_by = ()
-    show_full_result_count = False
-    list_per_page = 50
-    actions = ["uphold_selected", "dismiss_selected"]
-    readonly_fields = (
-        "post_link",
-        "post_state",
-        "flagger_name",
-        "reason",
-        "note",
-        "snapshot",
-        "state",
-        "created_at",
-        "resolved_by",
-        "resolved_at",
-    )
-    fields = readonly_fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
-        # The flagged post's own text is not shown (the snapshot is): not loaded either.
-        return super().get_queryset(request).defer("post__body_source", "post__body_html")
-
-    def get_ordering(self, request: HttpRequest) -> list[Any]:
-        status = FlagStatusFilter.chosen(request)
-        if status == "open":
-            return ["created_at", "id"]  # the longest waiting first (index moderation_flag_open)
-        if status == "resolved":
-            return ["-created_at", "-id"]
-        waiting_since = Case(When(state=FlagState.OPEN, then=F("created_at")))
-        return [waiting_since.asc(nulls_last=True), "-created_at", "-id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Flags are evidence: resolved through the actions, never edited.
-        return obj is None and super().has_change_permission(request)
-
-    @admin.display(description="post")
-    def post_link(self, obj: Flag) -> str:
-        url = object_url("forum_post_change", obj.post_id)
-        return format_html('<a href="{}">#{}</a>', url, obj.post_id)
-
-    @admin.display(description="post is")
-    def post_state(self, obj: Flag) -> str:
-        return obj.post.get_state_display()
-
-    @admin.display(description="text when flagged")
-    def snapshot_excerpt(self, obj: Flag) -> str:
-        return shorten(obj.snapshot, 160)
-
-    @admin.display(description="note")
-    def note_excerpt(self, obj: Flag) -> str:
-        return shorten(obj.note, 120)
-
-    @admin.display(description="flagged by")
-    def flagger_name(self, obj: Flag) -> str:
-        return obj.flagger.username
-
-    def _resolve(self, request: HttpRequest, queryset: QuerySet[Flag], outcome: str) -> None:
-        open_flags = queryset.filter(state=FlagState.OPEN).order_by()
-        post_ids = sorted(set(open_flags.values_list("post_id", flat=True)))
-        tally = Tally()
-        for post_id in post_ids:
-            tally.run(
-                f"post #{post_id}",
-                partial(
-                    flags.flag_resolve, moderator=request.user, post_id=post_id, outcome=outcome
-                ),
-            )
-        if not post_ids:
-            messages.info(request, "None of the selected flags is open; nothing changed.")
-        if outcome == FlagState.UPHELD:
-            done = "Upheld the flags; these posts stay hidden"
-        else:
-            done = "Dismissed the flags; posts the flags had hidden are visible again"
-        tally.report(request, done=done, already="Already resolved, nothing changed")
-
-    @admin.action(description="Uphold: keep the post hidden", permissions=["change"])
-    def uphold_selected(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
-        self._resolve(request, queryset, FlagState.UPHELD)
-
-    @admin.action(description="Dismiss: restore the post", permissions=["change"])
-    def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
-        self._resolve(request, queryset, FlagState.DISMISSED)
-
-
-# --- the audit log ---------------------------------------------------------------------------
-
-
-class ActorFilter(admin.SimpleListFilter):
-    """Who acted: a moderator or admin, or the system (members' flags). Lists staff only, so
-    the filter stays short however many members there are."""
-
-    title = "actor"
-    parameter_name = "actor"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        staff = User.objects.filter(Q(is_staff=True) | Q(role__in=["moderator", "admin"]))
-        names = staff.order_by("username").values_list("pk", "username")
-        return [("system", "The system"), *((str(pk), name) for pk, name in names)]
-
-    def queryset(
-        self, request: HttpRequest, queryset: QuerySet[ModerationAction]
-    ) -> QuerySet[ModerationAction]:
-        value = self.value()
-        if value == "system":
-            return queryset.filter(actor__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(actor_id=int(value))
-        return queryset
-
-
-@admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
-    """Append-only, for everyone, superusers included: the log can be trusted."""
-
-    list_display = [
-        "created_at",
-        "verb",
-        "actor_name",
-        "target_name",
-        "what",
-        "short_reason",
-        "details",
-    ]
-    list_filter = ["verb", ActorFilter]
-    list_select_related = ["actor", "target_user", "thread", "resource"]
-    search_fields = ["=target_user__username"]
-    search_help_text = "The exact pseudonym of the member acted on."
-    show_facets = admin.ShowFacets.NEVER
-    ordering = ["-created_at", "-id"]
-    sortable_by = ()
-    show_full_result_count = False
-    list_per_page = 50
-    readonly_fields = (
-        "created_at",
-        "verb",
-        "actor",
-        "target_user",
-        "post",
-        "thread",
-        "resource",
-        "reason",
-        "data",
-    )
-    fields = readonly_fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ModerationAction]:
-        return selectors.action_list()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    @admin.display(description="by")
-    def actor_name(self, obj: ModerationAction) -> str:
-        return obj.actor.username if obj.actor is not None else "the system"
-
-    @admin.display(description="member")
-    def target_name(self, obj: ModerationAction) -> str:
-        return obj.target_user.username if obj.target_user is not None else "—"
-
-    @admin.display(description="on")
-    def what(self, obj: ModerationAction) -> str:
-        if obj.post_id is not None:
-            url = object_url("forum_post_change", obj.post_id)
-            thread = f" in “{obj.thread.title}”" if obj.thread is not None else ""
-            return format_html('<a href="{}">post #{}</a>{}', url, obj.post_id, thread)
-        if obj.thread is not None:
-            url = object_url("forum_thread_change", obj.thread.pk)
-            return format_html('<a href="{}">{}</a>', url, obj.thread.title)
-        if obj.resource is not None:
-            url = object_url("resources_resource_change", obj.resource.pk)
-            return format_html('resource <a href="{}">{}</a>', url, obj.resource.title)
-        return "—"
-
-    @admin.display(description="reason")
-    def short_reason(self, obj: ModerationAction) -> str:
-        return shorten(obj.reason, 100)
-
-    @admin.display(description="details")
-    def details(self, obj: ModerationAction) -> str:
-        data = obj.data if isinstance(obj.data, dict) else {}
-        shown = [f"{key}: {value}" for key, value in data.items() if value not in (None, "")]
-        return shorten("; ".join(shown), 120)
-
-
-# --- watched words ---------------------------------------------------------------------------
-
-
-class WatchedWordForm(forms.ModelForm):
-    class Meta:
-        model = WatchedWord
-        fields = ["pattern", "is_regex", "action", "note"]
-
-    def clean(self) -> dict[str, Any]:
-        """Refuses what screening could not use: a broken regex, one that matches every post,
-        or one that backtracks catastrophically; the reason shows under the pattern."""
-        cleaned = super().clean() or {}
-        if "pattern" not in self.errors and cleaned.get("pattern"):
-            screening.validate_watched_word(
-                pattern=cleaned["pattern"], is_regex=bool(cleaned.get("is_regex"))
-            )
-        return cleaned
-
-
-@admin.register(WatchedWord)
-class WatchedWordAdmin(admin.ModelAdmin):
-    form = WatchedWordForm
-    list_display = ["pattern", "is_regex", "action", "note", "updated_at"]
-    list_filter = ["action", "is_regex"]
-    search_fields = ["pattern", "note"]
-    ordering = ["pattern", "id"]
-    show_full_result_count = False
-    list_per_page = 100
-    fields = ["pattern", "is_regex", "action", "note"]
