@@ -1,0 +1,117 @@
+"""What every moderator verb shares: the result type, the moderator check, input checks, row
+locks, the audit row and telling an author."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.policies import check_not_suspended
+from community.forum.models import Post, Thread
+from community.moderation.models import ModerationAction
+from community.notifications.fanout import notify
+from config.api.errors import ApiError
+
+REASON_MAX_LENGTH = 1000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Result(Generic[T]):
+    """What a verb acted on, as it is now, and whether this call changed it."""
+
+    obj: T
+    changed: bool
+
+
+# --- shared checks and helpers -----------------------------------------------------------------
+
+
+def check_moderator(*, moderator: User | AnonymousUser) -> User:
+    """The verbs do not exist for anyone but moderators and admins (404, like anything a viewer
+    may not see); a suspended moderator is refused with 403 ``suspended``."""
+    if not isinstance(moderator, User) or not moderator.is_moderator:
+        raise Http404
+    check_not_suspended(user=moderator)
+    return moderator
+
+
+def invalid(field: str, message: str) -> ApiError:
+    return ApiError(message, code="invalid", fields={field: [message]})
+
+
+def clean_reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise invalid("reason", "Give a reason: the member will read it.")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise invalid("reason", f"Keep the reason to {REASON_MAX_LENGTH} characters or fewer.")
+    return reason
+
+
+def future(value: datetime, *, field: str) -> datetime:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value <= timezone.now():
+        raise invalid(field, "Choose a date and time in the future.")
+    return value
+
+
+def author_tell(
+    *, post: Post, board_id: int, kind: str, event: str, data: dict[str, Any] | None = None
+) -> None:
+    """Tells a post's author what moderation did to it, without naming the moderator. Once
+    per post and event."""
+    notify(
+        recipient_ids=[post.author_id],
+        kind=kind,
+        event_key=f"post:{post.pk}:{event}",
+        board_id=board_id,
+        thread_id=post.thread_id,
+        post_id=post.pk,
+        data=data,
+    )
+
+
+def log_action(*, actor: User | None, verb: str, **fields: Any) -> ModerationAction:
+    return ModerationAction.objects.create(actor=actor, verb=verb, **fields)
+
+
+def locked_post(*, post_id: int) -> Post:
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("author")
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None:
+        raise Http404
+    return post
+
+
+def locked_thread(*, thread_id: int) -> Thread:
+    thread = (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("board")
+        .filter(pk=thread_id)
+        .first()
+    )
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def locked_member(*, user_id: int) -> User:
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise Http404
+    return user
+
+
+def wrong_state(message: str, *, code: str) -> ApiError:
+    return ApiError(message, code=code, status_code=403)

@@ -1,0 +1,124 @@
+"""Moderator verbs on threads: lock, unlock, pin, unpin, move to another board."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.db.models import F, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+from accounts.models import User
+from community.forum.models import Board, PostState, Thread
+from community.moderation.models import Verb
+from community.moderation.services.common import (
+    Result,
+    check_moderator,
+    invalid,
+    locked_thread,
+    log_action,
+)
+
+
+def _thread_set(
+    *, moderator: User | AnonymousUser, thread_id: int, field: str, value: bool, verb: str
+) -> Result[Thread]:
+    actor = check_moderator(moderator=moderator)
+    thread = locked_thread(thread_id=thread_id)
+    if getattr(thread, field) == value:
+        return Result(thread, changed=False)
+    setattr(thread, field, value)
+    thread.save(update_fields=[field])
+    log_action(actor=actor, verb=verb, thread=thread)
+    return Result(thread, changed=True)
+
+
+@transaction.atomic
+def thread_lock(*, moderator: User | AnonymousUser, thread_id: int) -> Result[Thread]:
+    """Closes a thread to replies (it stays readable). Idempotent."""
+    return _thread_set(
+        moderator=moderator, thread_id=thread_id, field="is_locked", value=True, verb=Verb.LOCK
+    )
+
+
+@transaction.atomic
+def thread_unlock(*, moderator: User | AnonymousUser, thread_id: int) -> Result[Thread]:
+    """Opens a locked thread to replies again. Idempotent."""
+    return _thread_set(
+        moderator=moderator, thread_id=thread_id, field="is_locked", value=False, verb=Verb.UNLOCK
+    )
+
+
+@transaction.atomic
+def thread_pin(*, moderator: User | AnonymousUser, thread_id: int) -> Result[Thread]:
+    """Keeps a thread at the top of its board's list. Idempotent."""
+    return _thread_set(
+        moderator=moderator, thread_id=thread_id, field="is_pinned", value=True, verb=Verb.PIN
+    )
+
+
+@transaction.atomic
+def thread_unpin(*, moderator: User | AnonymousUser, thread_id: int) -> Result[Thread]:
+    """Lets a pinned thread take its place by activity again. Idempotent."""
+    return _thread_set(
+        moderator=moderator, thread_id=thread_id, field="is_pinned", value=False, verb=Verb.UNPIN
+    )
+
+
+def _board_counts_move(*, thread: Thread, source: Board, target: Board) -> None:
+    """Moves a listed thread's counts from one board to the other (``counters`` only knows
+    posts being published or unpublished). Both board rows are locked by the caller."""
+    if thread.state != PostState.PUBLISHED:
+        return  # boards count listed threads only
+    posts = 1 + thread.reply_count
+    latest_left = (
+        Thread.objects.filter(board_id=source.pk, state=PostState.PUBLISHED)
+        .exclude(pk=thread.pk)
+        .order_by("-last_post_at")
+        .values("last_post_at")[:1]
+    )
+    Board.objects.filter(pk=source.pk).update(
+        thread_count=F("thread_count") - 1,
+        post_count=F("post_count") - posts,
+        last_post_at=Subquery(latest_left),
+    )
+    Board.objects.filter(pk=target.pk).update(
+        thread_count=F("thread_count") + 1,
+        post_count=F("post_count") + posts,
+        last_post_at=Greatest(
+            Coalesce(F("last_post_at"), thread.last_post_at), thread.last_post_at
+        ),
+    )
+
+
+@transaction.atomic
+def thread_move(
+    *, moderator: User | AnonymousUser, thread_id: int, board_id: int
+) -> Result[Thread]:
+    """Moves a thread, with its posts and counts, to another board. Moving it to the board it
+    is in changes nothing."""
+    actor = check_moderator(moderator=moderator)
+    thread = locked_thread(thread_id=thread_id)
+    if thread.board_id == board_id:
+        return Result(thread, changed=False)
+    boards = {
+        board.pk: board
+        for board in Board.objects.select_for_update()
+        .filter(pk__in=[thread.board_id, board_id])
+        .order_by("pk")
+    }
+    if board_id not in boards:
+        raise invalid("board", "There is no such board.")
+    source, target = boards[thread.board_id], boards[board_id]
+    _board_counts_move(thread=thread, source=source, target=target)
+    thread.board = target
+    thread.save(update_fields=["board"])
+    log_action(
+        actor=actor,
+        verb=Verb.MOVE,
+        thread=thread,
+        data={
+            "from_board": source.pk,
+            "from_slug": source.slug,
+            "to_board": target.pk,
+            "to_slug": target.slug,
+        },
+    )
+    return Result(thread, changed=True)
