@@ -63,6 +63,7 @@ from bench.run import (
     machine,
     machine_lines,
     measure,
+    sign_in,
     start_server,
     table,
 )
@@ -529,17 +530,6 @@ def newest_published_id() -> int:
         "ORDER BY published_at DESC, id DESC LIMIT 1"
     )
     return int(rows[0][0])
-
-
-def sign_in(client: Client) -> None:
-    reply = client.request(
-        "POST",
-        "/api/auth/app/v1/auth/login",
-        {"email": bench_email(1), "password": BENCH_PASSWORD},
-    )
-    if reply.status != 200:
-        sys.exit(f"Sign-in failed: HTTP {reply.status} {reply.body[:300]!r}")
-    client.token = reply.json()["meta"]["session_token"]
 
 
 @dataclass
