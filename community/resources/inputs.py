@@ -16,6 +16,9 @@ ORGANISATION_MAX = 200
 TAGS_MAX = 8
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TAG_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Control characters: none in a one-line field; a summary keeps its line breaks and tabs.
+CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 REVIEW_MONTHS_MAX = 60
 
 # What a member may send when suggesting, and a curator when editing.
@@ -37,10 +40,15 @@ def invalid(fields: dict[str, list[str]]) -> ApiError:
     return ApiError(first, code="invalid", fields=fields)
 
 
-def _text(value: Any, *, field: str, limit: int, required: bool, errors: dict) -> str:
+def _text(
+    value: Any, *, field: str, limit: int, required: bool, errors: dict, lines: bool = False
+) -> str:
     text = value.strip() if isinstance(value, str) else ""
+    controls = CONTROL_IN_TEXT if lines else CONTROL_IN_LINE
     if value is not None and not isinstance(value, str):
         errors[field] = ["Send text."]
+    elif controls.search(text):
+        errors[field] = ["Remove the invisible control characters."]
     elif required and not text:
         errors[field] = ["This field is required."]
     elif len(text) > limit:
@@ -98,7 +106,12 @@ def clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
                 errors["url"] = [str(exc)]
     if wanted("summary"):
         cleaned["summary"] = _text(
-            data["summary"], field="summary", limit=SUMMARY_MAX, required=False, errors=errors
+            data["summary"],
+            field="summary",
+            limit=SUMMARY_MAX,
+            required=False,
+            errors=errors,
+            lines=True,
         )
     if wanted("organisation"):
         cleaned["organisation"] = _text(

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from community.resources import inputs
 from community.resources.models import Audience, Category, Resource, ResourceState, Tag
 from community.resources.selectors import can_curate
+from config.api.fields import StrictCharField
 
 CATEGORY_LABELS = dict(Category.choices)
 
@@ -34,7 +35,12 @@ class ResourceInputSerializer(serializers.Serializer):
 
 
 class ArchiveSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    reason = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Why; sent to the member when this declines their suggestion.",
+    )
 
 
 class TagSerializer(serializers.Serializer):

@@ -464,3 +464,37 @@ def test_the_saved_list_costs_the_same_for_2_or_25(member, member_client):
 
     few, many = count(2), count(25)
     assert few == many, f"{few} queries for 2 saved resources, {many} for 25"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"title": "Nul\x00byte"}, "title"),
+        ({"organisation": "Line\nbreak"}, "organisation"),
+        ({"summary": "Bell\x07"}, "summary"),
+    ],
+)
+def test_control_characters_are_refused_not_a_crash(member_client, overrides, field):
+    response = member_client.post(LIBRARY, suggestion(tags=[], **overrides), format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert Resource.objects.count() == 0
+
+
+def test_a_summary_keeps_its_paragraphs(member_client):
+    response = member_client.post(
+        LIBRARY, suggestion(tags=[], summary="First.\n\nSecond."), format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["summary_html"] == "<p>First.</p>\n<p>Second.</p>\n"
+
+
+def test_an_archive_reason_must_be_text(curator_client):
+    resource = make_resource()
+
+    response = curator_client.post(f"{LIBRARY}/{resource.pk}/archive", {"reason": 5}, format="json")
+
+    assert response.status_code == 400
+    assert Resource.objects.get(pk=resource.pk).state == ResourceState.PUBLISHED

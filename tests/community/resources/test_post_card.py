@@ -81,10 +81,10 @@ def test_a_resource_that_left_the_library_leaves_the_card(member_client, anon_cl
     assert listed[-1]["resource"] is None
 
 
-@pytest.mark.parametrize("which", ["suggested", "missing"])
+@pytest.mark.parametrize("which", ["suggested", "missing", "beyond_any_id"])
 def test_only_published_resources_can_be_linked(member, member_client, thread, which):
     suggested = make_resource(state=ResourceState.SUGGESTED, suggested_by=member)
-    resource_id = suggested.pk if which == "suggested" else 999_999
+    resource_id = {"suggested": suggested.pk, "missing": 999_999, "beyond_any_id": 10**30}[which]
     Draft.objects.create(user=member, thread=thread, body="My words, kept.")
 
     response = member_client.post(
