@@ -402,6 +402,8 @@ MODERATION_CRISIS_RESOURCES = [
 ]
 
 # --- Resource library (community/resources) ----------------------------------------------------
+# A member may have this many suggestions waiting for a curator at once (curators: no limit).
+RESOURCES_MAX_WAITING_SUGGESTIONS = env.int("RESOURCES_MAX_WAITING_SUGGESTIONS", default=5)
 # A published resource is due for review this many months after its last review.
 RESOURCES_REVIEW_INTERVAL_MONTHS = env.int("RESOURCES_REVIEW_INTERVAL_MONTHS", default=12)
 # The link checker: each published link is checked again after this many hours; one run

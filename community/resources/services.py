@@ -98,6 +98,21 @@ def _duplicate_refusal(*, url: str, viewer: User, excluding: int | None = None) 
     )
 
 
+def _check_waiting_suggestions(*, member: User) -> None:
+    """Curators read every suggestion: a member may have only a few waiting at once."""
+    if member.can_curate:
+        return
+    limit = settings.RESOURCES_MAX_WAITING_SUGGESTIONS
+    waiting = Resource.objects.filter(suggested_by=member, state=ResourceState.SUGGESTED)
+    if waiting.count() >= limit:
+        raise ApiError(
+            f"You have {limit} suggestions waiting for a curator. You can suggest more once "
+            "they have looked at them.",
+            code="suggestion_limit",
+            status_code=403,
+        )
+
+
 def _tags_resolve(slugs: Iterable[str], *, may_create: bool) -> list[Tag]:
     slugs = list(slugs)
     tags = {tag.slug: tag for tag in Tag.objects.filter(slug__in=slugs)}
@@ -173,6 +188,7 @@ def resource_suggest(*, user: User | AnonymousUser, data: dict[str, Any]) -> Res
     a curator publishes it. A link already in the library is refused (409 ``duplicate_url``)."""
     member = check_member(user=user)
     cleaned = clean(data, partial=False)
+    _check_waiting_suggestions(member=member)
     _duplicate_refusal(url=cleaned["url"], viewer=member)
     tags = _tags_resolve(cleaned.get("tags", []), may_create=member.can_curate)
     resource = Resource(

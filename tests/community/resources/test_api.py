@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from community.moderation.models import ModerationAction, Verb
-from community.resources import search
+from community.resources import search, services
 from community.resources.models import HelpfulMark, LinkStatus, Resource, ResourceState
 from tests import factories
 from tests.factories import make_resource
@@ -498,3 +498,24 @@ def test_an_archive_reason_must_be_text(curator_client):
 
     assert response.status_code == 400
     assert Resource.objects.get(pk=resource.pk).state == ResourceState.PUBLISHED
+
+
+def test_a_member_may_have_a_few_suggestions_waiting(member, member_client, curator, settings):
+    settings.RESOURCES_MAX_WAITING_SUGGESTIONS = 2
+    for n in range(2):
+        created = member_client.post(
+            LIBRARY, suggestion(tags=[], url=f"https://ex.org/{n}"), format="json"
+        )
+        assert created.status_code == 201
+
+    refused = member_client.post(
+        LIBRARY, suggestion(tags=[], url="https://ex.org/2"), format="json"
+    )
+
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "suggestion_limit"
+    assert Resource.objects.count() == 2
+    # Once a curator has looked at one, there is room again.
+    services.resource_publish(curator=curator, resource_id=Resource.objects.first().pk)
+    again = member_client.post(LIBRARY, suggestion(tags=[], url="https://ex.org/2"), format="json")
+    assert again.status_code == 201
