@@ -348,17 +348,25 @@ def resource_archive(
     return Result(obj=resource, changed=True)
 
 
-@transaction.atomic
-def resource_edit(
-    *, curator: User | AnonymousUser, resource_id: int, data: dict[str, Any]
-) -> Result[Resource]:
-    """Changes the fields sent. A new link is checked for duplicates and its health starts
-    afresh; a new review interval moves the due date. Sending what is there changes nothing."""
-    actor = check_curator(curator=curator)
-    cleaned = clean(data, partial=True)
-    resource = _locked(resource_id=resource_id)
+LINK_HEALTH_FIELDS = (
+    "link_status",
+    "link_status_code",
+    "link_checked_at",
+    "link_failures",
+    "link_failing_since",
+    "link_final_url",
+    "link_error",
+)
+
+
+def _changes_apply(
+    resource: Resource, cleaned: dict[str, Any], *, viewer: User
+) -> tuple[list[str], bool]:
+    """Applies an edit to the locked ``resource``: the changed columns (saved by the caller)
+    and whether the tags changed (saved here). A new link is checked for duplicates and its
+    health starts afresh; a new review interval moves the due date."""
     if "url" in cleaned and cleaned["url"] != resource.url:
-        _duplicate_refusal(url=cleaned["url"], viewer=actor, excluding=resource.pk)
+        _duplicate_refusal(url=cleaned["url"], viewer=viewer, excluding=resource.pk)
     changed = _apply(resource, cleaned)
     if "url" in changed:
         resource.link_status = LinkStatus.UNCHECKED
@@ -368,15 +376,7 @@ def resource_edit(
         resource.link_failing_since = None
         resource.link_final_url = ""
         resource.link_error = ""
-        changed += [
-            "link_status",
-            "link_status_code",
-            "link_checked_at",
-            "link_failures",
-            "link_failing_since",
-            "link_final_url",
-            "link_error",
-        ]
+        changed += LINK_HEALTH_FIELDS
     if "review_interval_months" in changed and resource.last_reviewed_at is not None:
         resource.review_due_at = months_after(
             resource.last_reviewed_at, resource.review_interval_months
@@ -384,11 +384,23 @@ def resource_edit(
         changed.append("review_due_at")
     tags_changed = False
     if "tags" in cleaned:
-        tags = _tags_resolve(cleaned["tags"], may_create=True)
-        before = set(resource.tags.values_list("pk", flat=True))
-        if before != {tag.pk for tag in tags}:
+        tags = _tags_resolve(cleaned["tags"], may_create=viewer.can_curate)
+        if set(resource.tags.values_list("pk", flat=True)) != {tag.pk for tag in tags}:
             resource.tags.set(tags)
             tags_changed = True
+    return changed, tags_changed
+
+
+@transaction.atomic
+def resource_edit(
+    *, curator: User | AnonymousUser, resource_id: int, data: dict[str, Any]
+) -> Result[Resource]:
+    """Changes the fields sent, with one audit row naming them. Sending what is there
+    changes nothing and writes nothing."""
+    actor = check_curator(curator=curator)
+    cleaned = clean(data, partial=True)
+    resource = _locked(resource_id=resource_id)
+    changed, tags_changed = _changes_apply(resource, cleaned, viewer=actor)
     if not changed and not tags_changed:
         return Result(obj=resource, changed=False)
     if changed:
@@ -405,6 +417,50 @@ def resource_edit(
         data={"fields": sorted(edited)},
     )
     return Result(obj=resource, changed=True)
+
+
+def _own_suggestion(*, member: User, resource_id: int) -> Resource:
+    """The member's own suggestion, locked, while it waits for a curator."""
+    resource = _locked(resource_id=resource_id)
+    if resource.suggested_by_id != member.pk:
+        raise Http404
+    if resource.state != ResourceState.SUGGESTED:
+        raise ApiError(
+            "A curator has already looked at this suggestion: it can no longer be changed.",
+            code="not_waiting",
+            status_code=409,
+        )
+    return resource
+
+
+@transaction.atomic
+def suggestion_edit(
+    *, user: User | AnonymousUser, resource_id: int, data: dict[str, Any]
+) -> Result[Resource]:
+    """The member fixes their own suggestion while it waits (every field but the review
+    interval, which is the curators'). Sending what is there changes nothing."""
+    member = check_member(user=user)
+    if "review_interval_months" in data:
+        raise invalid({"review_interval_months": ["Curators set how often it is reviewed."]})
+    cleaned = clean(data, partial=True)
+    resource = _own_suggestion(member=member, resource_id=resource_id)
+    changed, tags_changed = _changes_apply(resource, cleaned, viewer=member)
+    if changed:
+        resource.save(update_fields=[*changed, "updated_at"])
+    return Result(obj=resource, changed=bool(changed) or tags_changed)
+
+
+@transaction.atomic
+def suggestion_withdraw(*, user: User | AnonymousUser, resource_id: int) -> None:
+    """The member takes back their own suggestion while it waits: it is gone, unless a
+    curator already edited it (the audit log points to it), in which case it is archived."""
+    member = check_member(user=user)
+    resource = _own_suggestion(member=member, resource_id=resource_id)
+    if ModerationAction.objects.filter(resource=resource).exists():
+        resource.state = ResourceState.ARCHIVED
+        resource.save(update_fields=["state", "updated_at"])
+        return
+    resource.delete()
 
 
 @transaction.atomic

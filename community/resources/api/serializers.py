@@ -137,7 +137,15 @@ class ResourceSerializer(serializers.Serializer):
             "type": "object",
             "properties": {
                 name: {"type": "boolean"}
-                for name in ("save", "mark_helpful", "edit", "publish", "archive", "review")
+                for name in (
+                    "save",
+                    "mark_helpful",
+                    "edit",
+                    "withdraw",
+                    "publish",
+                    "archive",
+                    "review",
+                )
             },
         }
     )
@@ -148,10 +156,16 @@ class ResourceSerializer(serializers.Serializer):
         member = bool(self.context["member"])
         curating = member and self._curating()
         published = resource.state == ResourceState.PUBLISHED
+        own_waiting = (
+            member
+            and resource.state == ResourceState.SUGGESTED
+            and resource.suggested_by_id == self.context["viewer"].pk
+        )
         return {
             "save": member and published,
             "mark_helpful": member and published,
-            "edit": curating,
+            "edit": curating or own_waiting,
+            "withdraw": own_waiting,
             "publish": curating and not published,
             "archive": curating and resource.state != ResourceState.ARCHIVED,
             "review": curating and published,

@@ -160,12 +160,29 @@ class ResourceViewSet(viewsets.GenericViewSet):
         resource = services.resource_suggest(user=request.user, data=_body(request))
         return self._render(resource, code=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ResourceInputSerializer(partial=True), responses=s.ResourceSerializer)
+    @extend_schema(
+        request=s.ResourceInputSerializer(partial=True),
+        responses=s.ResourceSerializer,
+        description=(
+            "Curators change any resource (one audit row); a member changes their own "
+            "suggestion while it waits (409 `not_waiting` once a curator has looked at it)."
+        ),
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
-        result = services.resource_edit(
-            curator=request.user, resource_id=int(pk), data=_body(request)
-        )
+        data = _body(request)
+        if selectors.can_curate(request.user):
+            result = services.resource_edit(curator=request.user, resource_id=int(pk), data=data)
+        else:
+            result = services.suggestion_edit(user=request.user, resource_id=int(pk), data=data)
         return self._render(result.obj, changed=result.changed)
+
+    @extend_schema(
+        responses={204: None},
+        description="A member takes back their own suggestion while it waits.",
+    )
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.suggestion_withdraw(user=request.user, resource_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- curator verbs ---
 

@@ -519,3 +519,71 @@ def test_a_member_may_have_a_few_suggestions_waiting(member, member_client, cura
     services.resource_publish(curator=curator, resource_id=Resource.objects.first().pk)
     again = member_client.post(LIBRARY, suggestion(tags=[], url="https://ex.org/2"), format="json")
     assert again.status_code == 201
+
+
+# --- a member's own suggestion, while it waits --------------------------------------------
+
+
+def test_a_member_fixes_their_waiting_suggestion(member, member_client):
+    created = member_client.post(LIBRARY, suggestion(tags=[]), format="json").json()
+    assert created["can"]["edit"] is True
+    assert created["can"]["withdraw"] is True
+    url = f"{LIBRARY}/{created['id']}"
+
+    fixed = member_client.patch(
+        url,
+        {"title": "Neck exercises, step by step", "url": "https://physio.example.org/v2"},
+        format="json",
+    )
+    same = member_client.patch(url, {"title": "Neck exercises, step by step"}, format="json")
+    curators_only = member_client.patch(url, {"review_interval_months": 3}, format="json")
+
+    assert fixed.status_code == 200, fixed.content
+    assert (fixed.json()["title"], fixed.json()["url"]) == (
+        "Neck exercises, step by step",
+        "https://physio.example.org/v2",
+    )
+    assert same.json()["changed"] is False
+    assert curators_only.status_code == 400
+    # Not yet in the library: nothing for the audit log.
+    assert not ModerationAction.objects.exists()
+
+
+def test_once_a_curator_has_looked_it_stays_as_they_left_it(member, member_client, curator):
+    resource = make_resource(state=ResourceState.SUGGESTED, suggested_by=member)
+    services.resource_publish(curator=curator, resource_id=resource.pk)
+
+    edit = member_client.patch(f"{LIBRARY}/{resource.pk}", {"title": "Mine now"}, format="json")
+    withdraw = member_client.delete(f"{LIBRARY}/{resource.pk}")
+
+    assert (edit.status_code, edit.json()["code"]) == (409, "not_waiting")
+    assert withdraw.status_code == 409
+    assert Resource.objects.get(pk=resource.pk).state == ResourceState.PUBLISHED
+
+
+def test_others_cannot_change_or_withdraw_a_members_suggestion(member):
+    resource = make_resource(state=ResourceState.SUGGESTED, suggested_by=member)
+    from rest_framework.test import APIClient
+
+    other = APIClient()
+    other.force_login(factories.UserFactory())
+
+    assert other.patch(f"{LIBRARY}/{resource.pk}", {"title": "x"}, format="json").status_code == 404
+    assert other.delete(f"{LIBRARY}/{resource.pk}").status_code == 404
+    assert Resource.objects.get(pk=resource.pk).title == resource.title
+
+
+def test_withdrawing_a_waiting_suggestion(member, member_client, curator_client):
+    gone = make_resource(state=ResourceState.SUGGESTED, suggested_by=member)
+    edited = make_resource(
+        state=ResourceState.SUGGESTED, suggested_by=member, url="https://edited.example.org/"
+    )
+    curator_client.patch(f"{LIBRARY}/{edited.pk}", {"title": "Tidied"}, format="json")
+
+    assert member_client.delete(f"{LIBRARY}/{gone.pk}").status_code == 204
+    assert member_client.delete(f"{LIBRARY}/{edited.pk}").status_code == 204
+
+    assert not Resource.objects.filter(pk=gone.pk).exists()
+    # The audit log names the curator's edit, so that one is kept, archived.
+    assert Resource.objects.get(pk=edited.pk).state == ResourceState.ARCHIVED
+    assert titles(member_client.get(LIBRARY, {"state": "suggested"})) == []
