@@ -1,5 +1,6 @@
 """What generation and measurement share: addresses (loopback only), bench accounts, paths."""
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -51,3 +52,27 @@ def database_url_from_env() -> str:
 
 def redis_url_from_env() -> str:
     return os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+
+
+def http_bench_parser(*, doc: str, database_env: str, database_url: str) -> argparse.ArgumentParser:
+    """The options every HTTP benchmark in its own database shares; a benchmark adds its own
+    volumes and reads them with ``http_bench_args``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get(database_env, database_url))
+    parser.add_argument("--redis-url", default=redis_url_from_env())
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--max-seconds", type=float, default=90.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--output-dir", type=Path, default=BASE_DIR / "docs" / "benchmarks")
+    return parser
+
+
+def http_bench_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The parsed options, refused unless the database is a bench one and Redis is local."""
+    args = parser.parse_args()
+    require_bench_database(args.database_url)
+    require_loopback(args.redis_url, what="The Redis URL")
+    if not 1 <= args.requests <= 10_000 or not 0 <= args.warmup <= 1_000:
+        parser.error("--requests must be 1 to 10,000 and --warmup 0 to 1,000")
+    return args

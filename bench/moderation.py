@@ -19,7 +19,6 @@ same number of queries on a deep page as on the first. The report (with EXPLAIN 
 the queue's paging query) goes to docs/benchmarks/moderation-YYYY-MM-DD.md.
 """
 
-import argparse
 import http.client
 import os
 import random
@@ -32,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,9 +41,8 @@ from bench.common import (
     LOOPBACK,
     RESULTS_DIR,
     database_name,
-    redis_url_from_env,
-    require_bench_database,
-    require_loopback,
+    http_bench_args,
+    http_bench_parser,
 )
 from bench.generate import migrate, recreate_database
 from bench.run import (
@@ -573,23 +570,13 @@ def redis_forget(redis_url: str, prefix: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_MODERATION_DATABASE_URL", DEFAULT_DATABASE_URL),
+    parser = http_bench_parser(
+        doc=__doc__ or "",
+        database_env="BENCH_MODERATION_DATABASE_URL",
+        database_url=DEFAULT_DATABASE_URL,
     )
-    parser.add_argument("--redis-url", default=redis_url_from_env())
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--pending", type=int, default=10_000)
-    parser.add_argument("--max-seconds", type=float, default=90.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--output-dir", type=Path, default=BASE_DIR / "docs" / "benchmarks")
-    args = parser.parse_args()
-    require_bench_database(args.database_url)
-    require_loopback(args.redis_url, what="The Redis URL")
-    if not 1 <= args.requests <= 10_000 or not 0 <= args.warmup <= 1_000:
-        parser.error("--requests must be 1 to 10,000 and --warmup 0 to 1,000")
+    args = http_bench_args(parser)
     if not DEEP_ADMIN_PAGE * 50 < args.pending <= 200_000:
         parser.error(f"--pending must be {DEEP_ADMIN_PAGE * 50 + 1:,} to 200,000")
 

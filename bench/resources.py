@@ -24,7 +24,6 @@ saw at once, which must not exceed RESOURCES_LINK_CHECK_CONCURRENCY. The report 
 ANALYZE of each scenario's page query) goes to docs/benchmarks/resources-YYYY-MM-DD.md.
 """
 
-import argparse
 import os
 import random
 import re
@@ -35,7 +34,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -47,9 +45,8 @@ from bench.common import (
     bench_email,
     bench_username,
     database_name,
-    redis_url_from_env,
-    require_bench_database,
-    require_loopback,
+    http_bench_args,
+    http_bench_parser,
 )
 from bench.generate import migrate, recreate_database
 from bench.moderation import redis_forget, with_connection
@@ -847,24 +844,14 @@ def report(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_RESOURCES_DATABASE_URL", DEFAULT_DATABASE_URL),
+    parser = http_bench_parser(
+        doc=__doc__ or "",
+        database_env="BENCH_RESOURCES_DATABASE_URL",
+        database_url=DEFAULT_DATABASE_URL,
     )
-    parser.add_argument("--redis-url", default=redis_url_from_env())
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--resources", type=int, default=50_000)
     parser.add_argument("--links", type=int, default=1_000)
-    parser.add_argument("--max-seconds", type=float, default=90.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--output-dir", type=Path, default=BASE_DIR / "docs" / "benchmarks")
-    args = parser.parse_args()
-    require_bench_database(args.database_url)
-    require_loopback(args.redis_url, what="The Redis URL")
-    if not 1 <= args.requests <= 10_000 or not 0 <= args.warmup <= 1_000:
-        parser.error("--requests must be 1 to 10,000 and --warmup 0 to 1,000")
+    args = http_bench_args(parser)
     if not 1_000 <= args.resources <= 500_000 or not 1 <= args.links <= 10_000:
         parser.error("--resources must be 1,000 to 500,000 and --links 1 to 10,000")
 
