@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import secrets
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -76,3 +77,25 @@ def http_bench_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     if not 1 <= args.requests <= 10_000 or not 0 <= args.warmup <= 1_000:
         parser.error("--requests must be 1 to 10,000 and --warmup 0 to 1,000")
     return args
+
+
+def django_setup(*, database_url: str, redis_url: str, name: str, **extra: str) -> None:
+    """Django in the benchmark's own process (to load data and explain queries): DEBUG off,
+    a cache key prefix of this run; ``extra`` sets more settings by environment variable."""
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": LOOPBACK,
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": f"bench-{name}-load-{secrets.token_hex(4)}",
+            "LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
+    import django
+
+    django.setup()

@@ -23,7 +23,6 @@ import http.client
 import os
 import random
 import re
-import secrets
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ from bench.common import (
     LOOPBACK,
     RESULTS_DIR,
     database_name,
+    django_setup,
     http_bench_args,
     http_bench_parser,
 )
@@ -73,25 +73,6 @@ DEEP_ADMIN_PAGE = 50
 MODERATOR_EMAIL = "moderator@bench.example.org"
 BATCH = 5_000
 SEED = 6
-
-
-# --- Django in this process ---------------------------------------------------------------------
-def django_setup(database_url: str, redis_url: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": LOOPBACK,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "CACHE_KEY_PREFIX": f"bench-moderation-load-{secrets.token_hex(4)}",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
-
-    django.setup()
 
 
 def sentence(rng: random.Random) -> str:
@@ -584,7 +565,7 @@ def main() -> None:
     print("  create database and migrate", flush=True)
     recreate_database(args.database_url)
     migrate(args.database_url)
-    django_setup(args.database_url, args.redis_url)
+    django_setup(database_url=args.database_url, redis_url=args.redis_url, name="moderation")
     print(f"  load: {args.pending:,} posts waiting", flush=True)
     volumes = data_create(pending=args.pending)
     plans = explain_queue(DEEP_API_PAGES * 25)

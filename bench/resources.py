@@ -45,6 +45,7 @@ from bench.common import (
     bench_email,
     bench_username,
     database_name,
+    django_setup,
     http_bench_args,
     http_bench_parser,
 )
@@ -225,30 +226,6 @@ LINK_MIX = [
     ("/ok/{n}", 30, "recovering"),
     ("/ok/{n}", 810, "ok"),
 ]
-
-
-# --- Django in this process ---------------------------------------------------------------------
-def django_setup(database_url: str, redis_url: str, *, allow: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": LOOPBACK,
-            "SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "CACHE_KEY_PREFIX": f"bench-resources-load-{secrets.token_hex(4)}",
-            # Tasks queued by the link checker (curators told of broken links) stay under a
-            # prefix of this run, removed at the end.
-            "CELERY_KEY_PREFIX": f"bench-resources-celery-{secrets.token_hex(4)}:",
-            "RESOURCES_LINK_CHECK_ALLOW": allow,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
-
-    django.setup()
 
 
 def pick(rng: random.Random, weights: Mapping[str, int]) -> str:
@@ -862,7 +839,15 @@ def main() -> None:
         print("  create database and migrate", flush=True)
         recreate_database(args.database_url)
         migrate(args.database_url)
-        django_setup(args.database_url, args.redis_url, allow=links_server.allow)
+        django_setup(
+            database_url=args.database_url,
+            redis_url=args.redis_url,
+            name="resources",
+            # Tasks queued by the link checker (curators told of broken links) stay under a
+            # prefix of this run, removed at the end.
+            CELERY_KEY_PREFIX=f"bench-resources-celery-{secrets.token_hex(4)}:",
+            RESOURCES_LINK_CHECK_ALLOW=links_server.allow,
+        )
         print(f"  load: {args.resources:,} resources and {args.links:,} local links", flush=True)
         volumes = data_create(resources=args.resources, links=args.links, link_url=links_server.url)
         scenarios = scenarios_build()
