@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from community.moderation.admin import PlainActionCheckbox, Tally, shorten
 from community.resources import inputs, services
 from community.resources.models import LinkStatus, Resource, ResourceState, Tag
-from community.resources.selectors import can_curate
+from community.resources.policies import may_curate
 from config.api.errors import ApiError
 
 # Form field → the name the services know it by.
@@ -33,10 +33,6 @@ FORM_FIELDS = {
     "language": "language",
     "review_interval_months": "review_interval_months",
 }
-
-
-def may_curate(user: Any) -> bool:
-    return bool(can_curate(user) and not user.is_suspended())
 
 
 class ResourceForm(forms.ModelForm):

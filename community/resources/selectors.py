@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
 from community.resources.models import HelpfulMark, Resource, ResourceState, SavedResource
+from community.resources.policies import can_curate
 
 
 def curator_ids() -> list[int]:
@@ -19,10 +20,6 @@ def curator_ids() -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)
     )
-
-
-def can_curate(viewer: User | AnonymousUser) -> bool:
-    return isinstance(viewer, User) and viewer.is_authenticated and viewer.can_curate
 
 
 def resource_visible_to(*, viewer: User | AnonymousUser) -> QuerySet[Resource]:

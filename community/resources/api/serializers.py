@@ -6,9 +6,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from community.resources import inputs
-from community.resources.models import Audience, Category, Resource, ResourceState, Tag
-from community.resources.selectors import can_curate
+from community.resources import inputs, policies
+from community.resources.models import Audience, Category, Resource, Tag
 from config.api.fields import StrictCharField
 
 CATEGORY_LABELS = dict(Category.choices)
@@ -103,7 +102,7 @@ class ResourceSerializer(serializers.Serializer):
     def _curating(self) -> bool:
         # Once per response, not per row.
         if "curating" not in self.context:
-            self.context["curating"] = can_curate(self.context["viewer"])
+            self.context["curating"] = policies.can_curate(self.context["viewer"])
         return bool(self.context["curating"])
 
     @extend_schema_field(CuratorLinkHealthSerializer)
@@ -150,26 +149,7 @@ class ResourceSerializer(serializers.Serializer):
         }
     )
     def get_can(self, resource: Resource) -> dict[str, bool]:
-        if "member" not in self.context:
-            viewer = self.context["viewer"]
-            self.context["member"] = viewer.is_authenticated and not viewer.is_suspended()
-        member = bool(self.context["member"])
-        curating = member and self._curating()
-        published = resource.state == ResourceState.PUBLISHED
-        own_waiting = (
-            member
-            and resource.state == ResourceState.SUGGESTED
-            and resource.suggested_by_id == self.context["viewer"].pk
-        )
-        return {
-            "save": member and published,
-            "mark_helpful": member and published,
-            "edit": curating or own_waiting,
-            "withdraw": own_waiting,
-            "publish": curating and not published,
-            "archive": curating and resource.state != ResourceState.ARCHIVED,
-            "review": curating and published,
-        }
+        return policies.resource_actions(viewer=self.context["viewer"], resource=resource)
 
 
 class CuratorResourceSerializer(ResourceSerializer):
@@ -181,7 +161,7 @@ class CuratorResourceSerializer(ResourceSerializer):
 
 
 def resource_serializer_for(viewer: Any) -> type[ResourceSerializer]:
-    return CuratorResourceSerializer if can_curate(viewer) else ResourceSerializer
+    return CuratorResourceSerializer if policies.can_curate(viewer) else ResourceSerializer
 
 
 class TagListSerializer(serializers.ModelSerializer):

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from community.resources import search, selectors, services
+from community.resources import policies, search, selectors, services
 from community.resources.api import serializers as s
 from community.resources.api.filters import ResourceFilter
 from community.resources.models import Resource, ResourceState, SavedResource, Tag
@@ -58,7 +58,7 @@ def _body(request: Request) -> dict[str, Any]:
 
 def _for_rows(resources: QuerySet[Resource], *, viewer: Any) -> QuerySet[Resource]:
     """What each row shows, in the rows' query (tags come after, for the page's rows)."""
-    if selectors.can_curate(viewer):
+    if policies.can_curate(viewer):
         resources = resources.select_related("suggested_by")
     return selectors.with_viewer_marks(resources, viewer=viewer)
 
@@ -121,7 +121,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
         paginator: KeysetPagination = self.paginator  # type: ignore[assignment]
         if state == ResourceState.SUGGESTED:
             paginator = SuggestionPagination()
-            if not selectors.can_curate(request.user):
+            if not policies.can_curate(request.user):
                 resources = resources.filter(suggested_by_id=request.user.pk or 0)
         elif state == ResourceState.ARCHIVED:
             paginator = KeysetPagination(keys=("updated_at", "id"))
@@ -170,7 +170,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         data = _body(request)
-        if selectors.can_curate(request.user):
+        if policies.can_curate(request.user):
             result = services.resource_edit(curator=request.user, resource_id=int(pk), data=data)
         else:
             result = services.suggestion_edit(user=request.user, resource_id=int(pk), data=data)
