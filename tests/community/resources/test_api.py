@@ -1,9 +1,12 @@
 """The library through the API: reading and filtering, suggesting, curating, saving and
 "this helped me", as members, curators and visitors see them."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from community.moderation.models import ModerationAction, Verb
 from community.resources import search, services
@@ -587,3 +590,49 @@ def test_withdrawing_a_waiting_suggestion(member, member_client, curator_client)
     # The audit log names the curator's edit, so that one is kept, archived.
     assert Resource.objects.get(pk=edited.pk).state == ResourceState.ARCHIVED
     assert titles(member_client.get(LIBRARY, {"state": "suggested"})) == []
+
+
+def test_the_detail_costs_the_same_whatever_its_tags(member_client):
+    def count(tags: tuple[str, ...]) -> int:
+        resource = make_resource(url=f"https://ex.org/{len(tags)}", tags=tags)
+        with CaptureQueriesContext(connection) as queries:
+            assert member_client.get(f"{LIBRARY}/{resource.pk}").status_code == 200
+        return len(queries)
+
+    assert count(("a",)) == count(tuple(f"tag-{n}" for n in range(8)))
+
+
+def test_a_suspended_curator_reads_but_cannot_curate(curator, curator_client):
+    resource = make_resource(state=ResourceState.SUGGESTED)
+    curator.suspended_until = timezone.now() + timedelta(days=2)
+    curator.save(update_fields=["suspended_until"])
+
+    refused = curator_client.post(f"{LIBRARY}/{resource.pk}/publish")
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "suspended")
+    assert curator_client.get(f"{LIBRARY}/{resource.pk}").json()["can"]["publish"] is False
+    assert Resource.objects.get(pk=resource.pk).state == ResourceState.SUGGESTED
+
+
+def test_visitors_cannot_change_or_withdraw_anything(anon_client):
+    resource = make_resource(state=ResourceState.SUGGESTED)
+
+    assert anon_client.patch(
+        f"{LIBRARY}/{resource.pk}", {"title": "x"}, format="json"
+    ).status_code in (401, 403)
+    assert anon_client.delete(f"{LIBRARY}/{resource.pk}").status_code in (401, 403)
+    assert anon_client.post(f"{LIBRARY}/{resource.pk}/publish").status_code in (401, 403)
+    assert Resource.objects.get(pk=resource.pk).title == resource.title
+
+
+def test_the_audit_log_names_the_resource(curator, moderator_client):
+    resource = make_resource(title="Leaflet on toxin", state=ResourceState.SUGGESTED)
+    services.resource_publish(curator=curator, resource_id=resource.pk)
+
+    [row] = moderator_client.get("/api/v1/moderation/actions").json()["results"]
+
+    assert (row["verb"], row["resource"], row["resource_title"]) == (
+        "resource_publish",
+        resource.pk,
+        "Leaflet on toxin",
+    )
