@@ -233,8 +233,8 @@ def watched_thread(*, board: Any, starter: Any, watcher_ids: list[int], title: s
     """A thread started through the forum service (its starter follows it) with these members
     watching it too."""
     from community.forum.models import Subscription, SubscriptionLevel
-    from community.forum.services.posting import thread_create
     from community.notifications.fanout import notify_post_published
+    from community.posting.services import thread_create
 
     thread = thread_create(
         author=starter,
@@ -265,7 +265,7 @@ def vacuum_analyze() -> None:
 
 
 def reply(*, thread: Any, author: Any, n: int) -> Any:
-    from community.forum.services.posting import post_create
+    from community.posting.services import post_create
 
     return post_create(author=author, thread_id=thread.pk, body=REPLY_BODIES[n % 2])
 

@@ -98,7 +98,7 @@ def make_thread(
     state: str = PostState.PUBLISHED,
 ) -> Thread:
     """A thread through the real service, then moved to ``state`` when another is wanted."""
-    from community.forum.services.posting import thread_create
+    from community.posting.services import thread_create
 
     with _without_posting_limits():
         thread = thread_create(
@@ -119,7 +119,7 @@ def make_reply(
     state: str = PostState.PUBLISHED,
 ) -> Post:
     """A reply through the real service, then moved to ``state`` when another is wanted."""
-    from community.forum.services.posting import post_create
+    from community.posting.services import post_create
 
     with _without_posting_limits():
         post = post_create(author=author, thread_id=thread.pk, body=body, is_anonymous=is_anonymous)

@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -24,6 +25,37 @@ def _clinician_badge(user: User) -> dict[str, Any] | None:
             "expires_at": user.clinician_expires_at,
         }
     ).data
+
+
+class AuthorCardSerializer(serializers.Serializer):
+    """Who wrote something, as members see them: never the login email."""
+
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    clinician = ClinicianBadgeSerializer(allow_null=True)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def author_card(user: User | None) -> dict[str, Any] | None:
+    """The card ``AuthorCardSerializer`` describes, built directly: a page holds fifty."""
+    if user is None:
+        return None
+    badge = None
+    if user.has_valid_clinician_badge():
+        badge = {
+            "verified_at": _iso(user.clinician_verified_at),
+            "expires_at": _iso(user.clinician_expires_at),
+        }
+    return {
+        "username": user.username,
+        "display_name": user.public_name,
+        "role": user.role,
+        "clinician": badge,
+    }
 
 
 class VisibleProfileSerializer(serializers.Serializer):

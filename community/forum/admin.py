@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 
 from community.forum.models import Board, Post, Thread
 from community.moderation import services as moderation
-from community.moderation.admin import Tally, action_form_response
+from config.admin_shared import Tally, action_form_response
 
 
 @admin.register(Board)

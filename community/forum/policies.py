@@ -178,3 +178,42 @@ def check_can_react(*, user: Viewer, post: Post) -> User:
 
 def can_flag(*, user: Viewer, post: Post) -> bool:
     return can_react(user=user, post=post)
+
+
+# --- Who sees an urgent post while it waits ----------------------------------------------
+# A post that reads like a member may be in crisis waits for a moderator; the setting
+# MODERATION_CRISIS_VISIBILITY says who else sees it meanwhile.
+CRISIS_EVERYONE = "everyone"
+CRISIS_MEMBERS = "members"
+CRISIS_MODERATORS = "moderators"
+CRISIS_VISIBILITY_CHOICES = (CRISIS_EVERYONE, CRISIS_MEMBERS, CRISIS_MODERATORS)
+
+
+def crisis_visibility() -> str:
+    return str(settings.MODERATION_CRISIS_VISIBILITY)
+
+
+def urgent_hidden_from(*, viewer: Viewer) -> bool:
+    """Whether urgent posts (other than the viewer's own) are kept from this viewer while
+    they wait: from visitors who are not signed in ("members", the default), from everyone
+    but moderators ("moderators"), or from nobody ("everyone")."""
+    visibility = crisis_visibility()
+    if visibility == CRISIS_EVERYONE or is_moderator(viewer):
+        return False
+    if visibility == CRISIS_MODERATORS:
+        return True
+    return not viewer.is_authenticated
+
+
+def urgent_out_of_search_for(*, viewer: Viewer) -> bool:
+    """Urgent posts are out of search for everyone but moderators, their authors included,
+    unless the setting says "everyone"."""
+    return crisis_visibility() != CRISIS_EVERYONE and not is_moderator(viewer)
+
+
+def crisis_resources_for(*, viewer: Viewer, post: Post) -> list[dict[str, str]] | None:
+    """The helplines shown with an urgent post to its author, whatever the post's state;
+    None for everyone else and for posts that are not urgent."""
+    if not post.is_urgent or not viewer.is_authenticated or post.author_id != viewer.pk:
+        return None
+    return [dict(resource) for resource in settings.MODERATION_CRISIS_RESOURCES]

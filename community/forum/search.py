@@ -34,7 +34,6 @@ from accounts.models import User
 from community.forum import policies, selectors
 from community.forum.models import Board, BoardVisibility, Post, PostState
 from community.forum.policies import Viewer
-from community.moderation import crisis
 
 RESULT_CAP = 1000
 CANDIDATE_CAP = 1000
@@ -107,7 +106,7 @@ def visible_posts(*, viewer: Viewer, filters: SearchFilters) -> QuerySet[Post] |
     posts = Post.objects.filter(selectors.post_visibility_filter(viewer=viewer))
     if not moderator:
         posts = posts.exclude(state=PostState.WITHDRAWN).filter(thread__state=PostState.PUBLISHED)
-    if crisis.urgent_out_of_search_for(viewer=viewer):
+    if policies.urgent_out_of_search_for(viewer=viewer):
         # A member who may be in crisis is not found through search while moderators look.
         posts = posts.filter(is_urgent=False)
     posts = posts.filter(selectors.thread_crisis_filter(viewer=viewer, thread_id="thread_id"))

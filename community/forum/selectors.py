@@ -39,7 +39,6 @@ from community.forum.models import (
     Thread,
 )
 from community.forum.policies import Viewer
-from community.moderation import crisis
 
 # What an author card shows; lists load only these columns of each user they join.
 AUTHOR_CARD_FIELDS = (
@@ -67,7 +66,7 @@ def thread_crisis_filter(*, viewer: Viewer, thread_id: str = "pk") -> Q:
     ``thread_id`` names the thread's id in the query filtered (``"thread_id"`` for posts).
     A condition in the same query (a lookup in the post's position index), never a query.
     """
-    if not crisis.urgent_hidden_from(viewer=viewer):
+    if not policies.urgent_hidden_from(viewer=viewer):
         return Q()
     opening_urgent = Exists(
         Post.objects.filter(thread_id=OuterRef(thread_id), position=1, is_urgent=True)
@@ -274,7 +273,7 @@ def post_visibility_filter(*, viewer: Viewer) -> Q:
     if policies.is_moderator(viewer):
         return Q()
     listed = Q(state__in=LISTED_STATES)
-    if crisis.urgent_hidden_from(viewer=viewer):
+    if policies.urgent_hidden_from(viewer=viewer):
         listed &= Q(is_urgent=False)
     if viewer.is_authenticated:
         return listed | Q(author_id=viewer.pk)

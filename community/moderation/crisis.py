@@ -1,5 +1,6 @@
-"""Crisis safety: the built-in crisis phrases, who sees an urgent post while it waits, and the
-helplines its author is shown.
+"""Crisis safety: the built-in crisis phrases, and the check of the crisis settings. Who sees an
+urgent post while it waits, and the helplines its author is shown, are the forum's rules
+(``community.forum.policies``): they decide what a viewer sees.
 
 The phrases are matched against text already normalised by ``screening.normalise`` (NFKC,
 case-folded, one space between words, typographic apostrophes and hyphens folded, Markdown
@@ -21,8 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from community.forum.models import Post
-from community.forum.policies import Viewer, is_moderator
+from community.forum.policies import CRISIS_VISIBILITY_CHOICES, crisis_visibility
 
 # Between two words (a space in a phrase below): a space or a hyphen; words that may also be
 # written as one take ``_JOIN``.
@@ -69,53 +69,17 @@ def phrase_patterns() -> list[tuple[str, str]]:
     return [(label, pattern.replace(" ", _GAP)) for label, pattern in DEFAULT_PHRASES]
 
 
-# --- Who sees an urgent post while it waits ----------------------------------------------
-EVERYONE = "everyone"
-MEMBERS = "members"
-MODERATORS = "moderators"
-VISIBILITY_CHOICES = (EVERYONE, MEMBERS, MODERATORS)
-
-
-def _visibility() -> str:
-    return str(settings.MODERATION_CRISIS_VISIBILITY)
-
-
-def urgent_hidden_from(*, viewer: Viewer) -> bool:
-    """Whether urgent posts (other than the viewer's own) are kept from this viewer while
-    they wait: from visitors who are not signed in ("members", the default), from everyone
-    but moderators ("moderators"), or from nobody ("everyone")."""
-    visibility = _visibility()
-    if visibility == EVERYONE or is_moderator(viewer):
-        return False
-    if visibility == MODERATORS:
-        return True
-    return not viewer.is_authenticated
-
-
-def urgent_out_of_search_for(*, viewer: Viewer) -> bool:
-    """Urgent posts are out of search for everyone but moderators, their authors included,
-    unless the setting says "everyone"."""
-    return _visibility() != EVERYONE and not is_moderator(viewer)
-
-
-def resources_for(*, viewer: Viewer, post: Post) -> list[dict[str, str]] | None:
-    """The helplines shown with an urgent post to its author, whatever the post's state;
-    None for everyone else and for posts that are not urgent."""
-    if not post.is_urgent or not viewer.is_authenticated or post.author_id != viewer.pk:
-        return None
-    return [dict(resource) for resource in settings.MODERATION_CRISIS_RESOURCES]
-
-
 _RESOURCE_KEYS = {"region", "name", "contact", "url"}
 
 
 def check_settings(**kwargs: Any) -> list[checks.CheckMessage]:
     """A mistyped crisis setting is caught when the site starts, not when someone needs it."""
     errors: list[checks.CheckMessage] = []
-    if _visibility() not in VISIBILITY_CHOICES:
+    if crisis_visibility() not in CRISIS_VISIBILITY_CHOICES:
         errors.append(
             checks.Error(
-                f"MODERATION_CRISIS_VISIBILITY must be one of {', '.join(VISIBILITY_CHOICES)}.",
+                "MODERATION_CRISIS_VISIBILITY must be one of "
+                f"{', '.join(CRISIS_VISIBILITY_CHOICES)}.",
                 id="moderation.E001",
             )
         )

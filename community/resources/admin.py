@@ -16,10 +16,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from community.moderation.admin import PlainActionCheckbox, Tally, shorten
 from community.resources import inputs, services
 from community.resources.models import LinkStatus, Resource, ResourceState, Tag
 from community.resources.policies import may_curate
+from config.admin_shared import PlainActionCheckbox, Tally, shorten
 from config.api.errors import ApiError
 
 # Form field → the name the services know it by.

@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import AuthorCardSerializer, author_card
 from community.forum import policies, search
-from community.forum.api.serializers import ANONYMOUS_LABEL, AuthorCardSerializer, author_card
+from community.forum.api.serializers import ANONYMOUS_LABEL
 from community.forum.models import Board, PostState
 from config.api.errors import ApiError
 from config.api.pagination import RankedPagination

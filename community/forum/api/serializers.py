@@ -1,13 +1,12 @@
 """Output shapes of the forum, and the input each write accepts."""
 
-from datetime import datetime
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import ClinicianBadgeSerializer
-from accounts.models import Role, User
+from accounts.api.serializers import AuthorCardSerializer, author_card
+from accounts.models import User
 from community.forum import policies
 from community.forum.models import (
     Board,
@@ -19,43 +18,20 @@ from community.forum.models import (
     SubscriptionLevel,
     Thread,
 )
-from community.moderation import crisis
-from community.resources.api.serializers import ResourceCardSerializer
 from community.resources.models import ResourceState
 from config.api.fields import StrictCharField
 
 ANONYMOUS_LABEL = "a member"
 
 
-class AuthorCardSerializer(serializers.Serializer):
-    """Who wrote something, as members see them: never the login email."""
+class ResourceCardSerializer(serializers.Serializer):
+    """A resource as a post shows it: enough to recognise and open it."""
 
-    username = serializers.CharField()
-    display_name = serializers.CharField()
-    role = serializers.ChoiceField(choices=Role.choices)
-    clinician = ClinicianBadgeSerializer(allow_null=True)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
-def author_card(user: User | None) -> dict[str, Any] | None:
-    """The card ``AuthorCardSerializer`` describes, built directly: a page holds fifty."""
-    if user is None:
-        return None
-    badge = None
-    if user.has_valid_clinician_badge():
-        badge = {
-            "verified_at": _iso(user.clinician_verified_at),
-            "expires_at": _iso(user.clinician_expires_at),
-        }
-    return {
-        "username": user.username,
-        "display_name": user.public_name,
-        "role": user.role,
-        "clinician": badge,
-    }
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    organisation = serializers.CharField()
+    category = serializers.CharField()
 
 
 class BoardSerializer(serializers.Serializer):
@@ -226,7 +202,7 @@ class PostSerializer(_AuthoredMixin):
 
     @extend_schema_field(CrisisResourceSerializer(many=True, allow_null=True))
     def get_crisis_resources(self, post: Post) -> list[dict[str, str]] | None:
-        return crisis.resources_for(viewer=self.context["viewer"], post=post)
+        return policies.crisis_resources_for(viewer=self.context["viewer"], post=post)
 
     @extend_schema_field(ResourceCardSerializer(allow_null=True))
     def get_resource(self, post: Post) -> dict[str, Any] | None:

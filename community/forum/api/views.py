@@ -15,8 +15,9 @@ from accounts.models import User
 from community.forum import policies, selectors
 from community.forum.api import serializers as s
 from community.forum.models import Board, Post, ReactionKind, Thread
-from community.forum.services import drafts, following, posting, reactions
+from community.forum.services import drafts, following, reactions
 from community.forum.services.idempotency import run_idempotent
+from community.posting import services as posting
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
 

@@ -16,7 +16,7 @@ from accounts.models import Profile, Role, Treatment, TrustLevel, User, Visibili
 from accounts.services import staff_access_sync
 from community.demo_content import DEMO_BOARDS, DEMO_MEMBERS, BoardSpec, ThreadSpec
 from community.forum.models import Board, Post, PostState, Thread
-from community.forum.services.posting import post_create, thread_create
+from community.posting.services import post_create, thread_create
 from community.resources.demo import RESOURCES, demo_posts_link, demo_resources_load
 
 DEMO_PASSWORD = "demo-neck-2026"  # noqa: S105 (printed for the laptop demo only)

@@ -6,29 +6,17 @@ moderator, lock the row, skip no-ops and write the audit log. The admin only tur
 results and refusals into messages.
 """
 
-from community.moderation.admin.common import (
-    PlainActionCheckbox,
-    Tally,
-    action_form_response,
-    object_url,
-    refusal_message,
-    shorten,
-)
 from community.moderation.admin.flags import FlagAdmin
 from community.moderation.admin.log import ModerationActionAdmin
+from community.moderation.admin.members import MemberAdmin
 from community.moderation.admin.queue import PendingPost, PendingPostAdmin
 from community.moderation.admin.words import WatchedWordAdmin
 
 __all__ = [
     "FlagAdmin",
+    "MemberAdmin",
     "ModerationActionAdmin",
     "PendingPost",
     "PendingPostAdmin",
-    "PlainActionCheckbox",
-    "Tally",
     "WatchedWordAdmin",
-    "action_form_response",
-    "object_url",
-    "refusal_message",
-    "shorten",
 ]

@@ -10,15 +10,15 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from community.moderation import flags
-from community.moderation.admin.common import (
+from community.moderation.models import (
+    Flag,
+    FlagState,
+)
+from config.admin_shared import (
     PlainActionCheckbox,
     Tally,
     object_url,
     shorten,
-)
-from community.moderation.models import (
-    Flag,
-    FlagState,
 )
 
 

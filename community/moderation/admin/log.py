@@ -7,12 +7,12 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from community.moderation import selectors
-from community.moderation.admin.common import (
-    object_url,
-    shorten,
-)
 from community.moderation.models import (
     ModerationAction,
+)
+from config.admin_shared import (
+    object_url,
+    shorten,
 )
 
 

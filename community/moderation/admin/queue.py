@@ -20,12 +20,10 @@ from django.views.decorators.http import require_POST
 
 from community.forum.models import Post, PostState
 from community.moderation import selectors, services
-from community.moderation.admin.common import (
-    CONTEXT_CHARS,
-    EXCERPT_CHARS,
+from community.moderation.admin.common import CONTEXT_CHARS, EXCERPT_CHARS, ReasonForm
+from config.admin_shared import (
     REFUSALS,
     PlainActionCheckbox,
-    ReasonForm,
     Tally,
     action_form_response,
     object_url,

@@ -5,8 +5,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.serializers import AuthorCardSerializer, author_card
 from accounts.models import Role, TrustLevel
-from community.forum.api.serializers import AuthorCardSerializer, author_card
 from community.forum.models import Post, PostState
 from community.moderation.flags import reason_counts
 from community.moderation.models import Flag, FlagReason, FlagState

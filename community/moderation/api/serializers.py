@@ -7,9 +7,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import ClinicianBadgeSerializer
+from accounts.api.serializers import AuthorCardSerializer, ClinicianBadgeSerializer, author_card
 from accounts.models import Role, TrustLevel, User
-from community.forum.api.serializers import AuthorCardSerializer, author_card
 from community.forum.models import Post, PostState, Thread
 from community.moderation.models import ModerationAction, Verb
 from community.moderation.services import REASON_MAX_LENGTH

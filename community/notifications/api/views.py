@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import NotSuspended
+from accounts.api.serializers import author_card
 from accounts.models import User
-from community.forum.api.serializers import author_card
 from community.notifications import inbox, preferences
 from community.notifications.kinds import Delivery, Kind
 from community.notifications.models import Notification

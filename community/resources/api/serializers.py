@@ -59,16 +59,6 @@ class CuratorLinkHealthSerializer(LinkHealthSerializer):
     error = serializers.CharField(source="link_error")
 
 
-class ResourceCardSerializer(serializers.Serializer):
-    """A resource as a post shows it: enough to recognise and open it."""
-
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    url = serializers.CharField()
-    organisation = serializers.CharField()
-    category = serializers.CharField()
-
-
 class ResourceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()

@@ -7,8 +7,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from community.forum.models import Board, Draft, Post, PostingPolicy, PostState, Thread
-from community.forum.services import posting
 from community.forum.services.drafts import draft_save
+from community.posting import services as posting
 from tests import factories
 from tests.factories import BoardFactory, make_reply, make_thread
 

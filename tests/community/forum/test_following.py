@@ -19,8 +19,8 @@ from community.forum.models import (
     SubscriptionLevel,
     Thread,
 )
-from community.forum.services import posting
 from community.forum.services.following import subscription_set
+from community.posting import services as posting
 from tests import factories
 from tests.factories import BoardFactory, make_reply, make_thread
 

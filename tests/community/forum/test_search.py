@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from community.forum import search
 from community.forum.models import Board, BoardVisibility, Post, PostingPolicy, PostState, Thread
-from community.forum.services import posting
+from community.posting import services as posting
 from tests import factories
 
 URL = "/api/v1/search"

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import TrustLevel, User
 from community.forum.models import Board, Post, PostingPolicy, PostState, Thread
-from community.forum.services import posting
 from community.moderation.models import ModerationAction, Verb
+from community.posting import services as posting
 from tests import factories
 from tests.factories import PASSWORD, BoardFactory, make_reply, make_thread
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from accounts.models import TrustLevel
 from community.forum.models import Board, Post, PostingPolicy, PostState, Thread
-from community.forum.services import posting
 from community.moderation import services
 from community.moderation.models import AppendOnlyError, ModerationAction, Verb
 from community.notifications.kinds import Kind
 from community.notifications.models import Notification
+from community.posting import services as posting
 from config.api.errors import ApiError
 from tests import factories
 from tests.factories import BoardFactory, make_reply, make_thread

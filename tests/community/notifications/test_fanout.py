@@ -31,7 +31,7 @@ def test_a_reply_reaches_watchers_the_replied_to_author_and_mentioned_members(
     opening = thread.posts.get()
 
     with django_capture_on_commit_callbacks(execute=True):
-        from community.forum.services.posting import post_create
+        from community.posting.services import post_create
 
         post_create(
             author=replier,

@@ -17,7 +17,6 @@ from rest_framework.test import APIClient
 
 from community.forum.models import SubscriptionLevel
 from community.forum.services.following import subscription_set
-from community.forum.services.posting import post_create, post_withdraw
 from community.notifications import emails, fanout, outbox, tasks
 from community.notifications.kinds import Delivery, Kind
 from community.notifications.models import (
@@ -28,6 +27,7 @@ from community.notifications.models import (
     PendingFanout,
 )
 from community.notifications.preferences import preferences_update
+from community.posting.services import post_create, post_withdraw
 from tests import factories
 from tests.smtp import free_port
 

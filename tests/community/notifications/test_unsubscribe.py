@@ -133,7 +133,7 @@ def test_after_unsubscribing_replies_in_a_watched_thread_send_no_email_but_other
     with django_capture_on_commit_callbacks(execute=True):
         own = factories.make_reply(thread=watched_thread, author=member)
     with django_capture_on_commit_callbacks(execute=True):
-        from community.forum.services.posting import post_create
+        from community.posting.services import post_create
 
         post_create(
             author=factories.UserFactory(),

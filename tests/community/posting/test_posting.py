@@ -18,7 +18,7 @@ from community.forum.models import (
     PostState,
     Thread,
 )
-from community.forum.services import posting
+from community.posting import services as posting
 from tests import factories
 from tests.factories import BoardFactory, make_reply, make_thread
 
