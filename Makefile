@@ -8,7 +8,7 @@ UV := python3 -m uv
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/community
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install browser run test check lint types schema migrations format bench
+.PHONY: install browser run test check lint types imports schema migrations format bench
 
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -30,8 +30,8 @@ test: install browser
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(UV) run pytest -n auto $(PYTEST_ARGS)
 
-## Lint, format, types and the OpenAPI schema, as CI runs them.
-check: lint types schema migrations
+## Lint, format, types, the layer contracts and the OpenAPI schema, as CI runs them.
+check: lint types imports schema migrations
 
 lint: install
 	$(UV) run ruff check .
@@ -39,6 +39,10 @@ lint: install
 
 types: install
 	$(UV) run mypy accounts community config
+
+## The layer contracts in pyproject.toml (docs/architecture.md explains them).
+imports: install
+	$(UV) run lint-imports --no-cache
 
 schema: install
 	$(UV) run python manage.py spectacular --validate --fail-on-warn --file /dev/null
