@@ -444,7 +444,7 @@ def board_specs() -> list[dict[str, Any]]:
     """The demo community's boards, with each one's share of the threads."""
     keys = ("slug", "name", "description", "visibility", "posting_policy", "allows_anonymous")
     try:
-        from community.demo_content import DEMO_BOARDS
+        from community.demo.forum import DEMO_BOARDS
     except ImportError:
         source: list[Any] = v.BOARDS
     else:

@@ -434,7 +434,7 @@ BOARD_WEIGHTS: dict[str, int] = {
     "introductions": 8,
 }
 
-# The demo community's boards (``community.demo_content`` is the source when present).
+# The demo community's boards (``community.demo.forum`` is the source when present).
 BOARDS: list[dict[str, object]] = [
     {
         "slug": "newly-diagnosed",

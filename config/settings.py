@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.headless",
     "accounts",
-    "community",
+    "community.demo",
     "community.forum",
     "community.notifications",
     "community.moderation",

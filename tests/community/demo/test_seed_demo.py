@@ -10,7 +10,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import TrustLevel, User
-from community.demo_content import DEMO_BOARDS, DEMO_MEMBERS
+from community.demo.forum import DEMO_BOARDS, DEMO_MEMBERS
+from community.demo.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 from community.forum.models import (
     Board,
     BoardVisibility,
@@ -19,7 +20,6 @@ from community.forum.models import (
     PostState,
     Thread,
 )
-from community.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 
 pytestmark = pytest.mark.django_db
 
