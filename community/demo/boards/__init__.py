@@ -1,0 +1,1 @@
+"""The demo boards and their threads, a module for each group of boards."""
