@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import strip_tags
 
 from accounts.models import Profile, User
-from community.notifications.outbox import essential_enqueue
+from community.notifications.outbox.write import essential_enqueue
 
 
 @dataclass(frozen=True)

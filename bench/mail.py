@@ -601,10 +601,10 @@ class _Timed:
     calls the real thing; only the clock is added."""
 
     def __init__(self) -> None:
-        from community.notifications import outbox
+        from community.notifications.outbox import send
 
-        self.outbox: Any = outbox
-        self.compose_batch, self.get_connection = outbox.compose_batch, outbox.get_connection
+        self.send_module: Any = send
+        self.compose_batch, self.get_connection = send.compose_batch, send.get_connection
         self.spent: dict[str, float] = {}
 
     def add(self, key: str, started: float) -> None:
@@ -664,13 +664,13 @@ class _Timed:
         return backend
 
     def __enter__(self) -> "_Timed":
-        self.outbox.compose_batch = self.compose
-        self.outbox.get_connection = self.connection
+        self.send_module.compose_batch = self.compose
+        self.send_module.get_connection = self.connection
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.outbox.compose_batch = self.compose_batch
-        self.outbox.get_connection = self.get_connection
+        self.send_module.compose_batch = self.compose_batch
+        self.send_module.get_connection = self.get_connection
 
 
 def breakdown_part(*, board: Any, member_ids: list[int], batch_size: int) -> list[Batch]:
@@ -679,7 +679,7 @@ def breakdown_part(*, board: Any, member_ids: list[int], batch_size: int) -> lis
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from community.notifications import outbox
+    from community.notifications.outbox.send import claim_due, send_claimed
 
     backlog_create(
         board=board, member_ids=member_ids, emails=BREAKDOWN_BATCHES * batch_size, name="profile"
@@ -690,13 +690,13 @@ def breakdown_part(*, board: Any, member_ids: list[int], batch_size: int) -> lis
         for _ in range(BREAKDOWN_BATCHES):
             with CaptureQueriesContext(connection) as claim_queries:
                 started = time.perf_counter()
-                ids = outbox.claim_due(limit=batch_size)
+                ids = claim_due(limit=batch_size)
                 claimed = time.perf_counter()
             if not ids:
                 break
             timed.spent = {}
             with CaptureQueriesContext(connection) as queries:
-                outbox.send_claimed(ids)
+                send_claimed(ids)
             done = time.perf_counter()
             spent = timed.spent
             dialogue = spent.get("sendmail", 0.0) + spent.get("dialogue", 0.0)

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from community.notifications import outbox
 from community.notifications.models import EmailDelivery, Notification, PendingFanout
+from community.notifications.outbox.sweep import deliveries_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -87,7 +87,7 @@ class EmailDeliveryAdmin(ReadOnlyAdmin):
     @admin.action(description="Retry dead deliveries", permissions=["retry"])
     def retry_dead(self, request: HttpRequest, queryset: QuerySet[EmailDelivery]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        revived = outbox.deliveries_retry(ids=ids)
+        revived = deliveries_retry(ids=ids)
         skipped = len(ids) - revived
         message = f"{revived} dead deliveries will be sent again."
         if skipped:

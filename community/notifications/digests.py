@@ -53,7 +53,7 @@ from community.notifications.models import (
     EmailSettings,
     Notification,
 )
-from community.notifications.outbox import schedule_send
+from community.notifications.outbox.schedule import schedule_send
 from community.notifications.preferences import deliveries_for
 
 logger = logging.getLogger(__name__)

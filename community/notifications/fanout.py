@@ -14,7 +14,7 @@ from django.db import transaction
 from community.forum.models import Mention, Post, PostState, Subscription, SubscriptionLevel
 from community.notifications.kinds import Kind
 from community.notifications.models import Notification, PendingFanout
-from community.notifications.outbox import attach_emails
+from community.notifications.outbox.write import attach_emails
 
 
 def fanout_schedule(*, post: Post) -> None:

@@ -1,11 +1,15 @@
+"""The Celery tasks: each runs one function of the domain and enqueues its follow-up work
+through ``schedule_send`` (the email queue) or ``delay_on_commit`` (everything else)."""
+
 import logging
 
 from celery import shared_task
-from django.db import transaction
 
 from community.notifications.digests import digests_build
 from community.notifications.fanout import notify_post_published
-from community.notifications.outbox import outbox_sweep, send_due
+from community.notifications.outbox.schedule import schedule_send
+from community.notifications.outbox.send import send_due
+from community.notifications.outbox.sweep import outbox_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +27,8 @@ def send_due_task() -> dict[str, int]:
     twice and concurrently: rows are claimed with SKIP LOCKED."""
     report = send_due()
     # Enqueued after commit, like every task here (a no-op wrapper outside a transaction).
-    if report.more_due:
-        transaction.on_commit(send_due_task.delay)
-    elif report.next_retry_in is not None:
-        countdown = report.next_retry_in
-        transaction.on_commit(lambda: send_due_task.apply_async(countdown=countdown))
+    if report.follow_up_in is not None:
+        schedule_send(countdown=report.follow_up_in)
     return {
         "sent": report.sent,
         "skipped": report.skipped,
@@ -44,7 +45,7 @@ def sweep_outbox_task() -> dict[str, int]:
     for post_id in report.fanouts:
         post_published_task.delay_on_commit(post_id)  # type: ignore[attr-defined]
     if report.freed or report.due:
-        transaction.on_commit(send_due_task.delay)
+        schedule_send()
     if report.freed or report.given_up or report.fanouts:
         logger.warning(
             "outbox sweep: freed %s stuck, gave up %s, re-enqueued %s fan-outs, %s due",

@@ -22,7 +22,7 @@ from community.notifications.models import (
     Notification,
     PendingFanout,
 )
-from community.notifications.outbox import essential_enqueue
+from community.notifications.outbox.write import essential_enqueue
 from tests import factories
 from tests.worker import SITE_URL, wait_until
 

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from community.forum.models import SubscriptionLevel
 from community.forum.services.following import subscription_set
-from community.notifications import emails, fanout, outbox, tasks
+from community.notifications import emails, fanout, tasks
 from community.notifications.kinds import Delivery, Kind
 from community.notifications.models import (
     DeliveryState,
@@ -26,6 +26,9 @@ from community.notifications.models import (
     Notification,
     PendingFanout,
 )
+from community.notifications.outbox.send import claim_due, send_claimed, send_due
+from community.notifications.outbox.sweep import deliveries_retry, outbox_sweep
+from community.notifications.outbox.write import essential_enqueue
 from community.notifications.preferences import preferences_update
 from community.posting.services import post_create, post_withdraw
 from tests import factories
@@ -89,7 +92,7 @@ def _account_mail(**extra) -> EmailDelivery:
         "body_text": "Confirm your address: https://example.org/verify/abc",
         **extra,
     }
-    return outbox.essential_enqueue(**fields)
+    return essential_enqueue(**fields)
 
 
 def _later(time_machine, seconds: float) -> None:
@@ -114,11 +117,11 @@ def test_a_burst_of_replies_is_one_email_after_the_window_and_each_thread_its_ow
     rows = EmailDelivery.objects.filter(recipient=watcher)
     assert rows.count() == 2
     assert Notification.objects.filter(email=rows.get(thread=busy)).count() == 3
-    outbox.send_due()
+    send_due()
     assert _mail_to(mailoutbox, watcher) == []
 
     _later(time_machine, 301)
-    outbox.send_due()
+    send_due()
 
     sent = sorted(_mail_to(mailoutbox, watcher), key=lambda m: m.subject)
     assert [m.subject for m in sent] == [
@@ -251,7 +254,7 @@ def test_a_post_withdrawn_before_the_email_goes_is_not_emailed(
 
     post_withdraw(user=replier, post_id=post.pk)
     _later(time_machine, 301)
-    outbox.send_due()
+    send_due()
 
     assert _mail_to(mailoutbox, watcher) == []
     row = EmailDelivery.objects.get(recipient=watcher)
@@ -273,7 +276,7 @@ def test_notifications_read_in_the_app_are_not_emailed(
     assert client.post(f"/api/v1/notifications/{first.pk}/read").status_code == 204
 
     _later(time_machine, 301)
-    outbox.send_due()
+    send_due()
 
     [message] = _mail_to(mailoutbox, watcher)
     assert message.subject == "[Neck to Neck] New reply in a thread you follow"
@@ -373,18 +376,18 @@ def test_a_busy_server_is_retried_later_with_the_same_message_id(smtp, time_mach
 
     smtp.on_message = answer
 
-    outbox.send_due()
+    send_due()
     row.refresh_from_db()
     assert row.state == DeliveryState.FAILED
     assert row.send_after > timezone.now()
     assert "451" in row.last_error
     assert smtp.mailbox == []
 
-    outbox.send_due()  # not due yet
+    send_due()  # not due yet
     assert len(seen) == 1
 
     _later(time_machine, 3600)
-    outbox.send_due()
+    send_due()
     row.refresh_from_db()
     assert (row.state, row.attempts) == (DeliveryState.SENT, 2)
     assert [m["Message-ID"] for m in smtp.mailbox] == [seen[0]] == [emails.message_id(row)]
@@ -394,7 +397,7 @@ def test_an_unknown_address_is_given_up_at_once(smtp):
     row = _account_mail(to_email="nobody@example.org")
     smtp.replies.append("550 5.1.1 No such user")
 
-    outbox.send_due()
+    send_due()
 
     row.refresh_from_db()
     assert (row.state, row.attempts) == (DeliveryState.DEAD, 1)
@@ -407,7 +410,7 @@ def test_no_server_listening_is_retried_not_given_up(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     rows = [_account_mail(), _account_mail()]
 
-    report = outbox.send_due()
+    report = send_due()
 
     assert report.retrying == 2
     for row in rows:
@@ -422,28 +425,28 @@ def test_after_the_last_try_a_failing_email_is_dead(settings, smtp, time_machine
     smtp.replies.extend(["451 4.3.0 Try again later"] * 3)
 
     for _ in range(3):
-        outbox.send_due()
+        send_due()
         _later(time_machine, 3600)
 
     row.refresh_from_db()
     assert (row.state, row.attempts) == (DeliveryState.DEAD, 3)
     assert "451" in row.last_error
     assert smtp.attempts == 3
-    outbox.send_due()
+    send_due()
     assert smtp.attempts == 3
 
 
 def test_a_claimed_row_is_not_claimed_or_sent_twice(smtp):
     rows = [_account_mail(), _account_mail()]
 
-    first = outbox.claim_due(limit=10)
-    second = outbox.claim_due(limit=10)
+    first = claim_due(limit=10)
+    second = claim_due(limit=10)
 
     assert sorted(first) == sorted(row.pk for row in rows)
     assert second == []
-    assert outbox.send_claimed(first).sent == 2
-    assert outbox.send_claimed(first).sent == 0
-    assert outbox.send_due().sent == 0
+    assert send_claimed(first).sent == 2
+    assert send_claimed(first).sent == 0
+    assert send_due().sent == 0
     assert smtp.attempts == 2
 
 
@@ -474,7 +477,7 @@ def test_rows_another_worker_is_claiming_are_skipped():
     worker.start()
     try:
         assert locked.wait(10)
-        claimed = outbox.claim_due(limit=10)
+        claimed = claim_due(limit=10)
     finally:
         release.set()
         worker.join()
@@ -487,12 +490,12 @@ def test_rows_another_worker_is_claiming_are_skipped():
 
 def test_a_row_left_sending_by_a_dead_worker_is_freed_and_sent(settings, mailoutbox, time_machine):
     row = _account_mail()
-    assert outbox.claim_due(limit=10) == [row.pk]  # ...and the worker died before sending
+    assert claim_due(limit=10) == [row.pk]  # ...and the worker died before sending
 
-    assert outbox.outbox_sweep().freed == 0
+    assert outbox_sweep().freed == 0
     _later(time_machine, settings.EMAIL_SENDING_TIMEOUT_SECONDS + 1)
-    assert outbox.outbox_sweep().freed == 1
-    outbox.send_due()
+    assert outbox_sweep().freed == 1
+    send_due()
 
     row.refresh_from_db()
     assert (row.state, row.attempts) == (DeliveryState.SENT, 2)
@@ -507,10 +510,10 @@ def test_a_fan_out_the_broker_lost_is_made_by_the_sweeper(
     # Published, but its after-commit fan-out task never ran.
     post = factories.make_reply(thread=thread, author=factories.UserFactory())
     assert PendingFanout.objects.filter(post=post).exists()
-    assert outbox.outbox_sweep().fanouts == []
+    assert outbox_sweep().fanouts == []
 
     _later(time_machine, settings.EMAIL_SWEEP_GRACE_SECONDS + 1)
-    assert outbox.outbox_sweep().fanouts == [post.pk]
+    assert outbox_sweep().fanouts == [post.pk]
     with committed():
         tasks.sweep_outbox_task()
 
@@ -541,7 +544,7 @@ def test_a_stuck_email_is_freed_even_when_a_newer_one_about_its_thread_is_open(
     _open_email_about_a_thread(member)  # a later reply opened a new email meanwhile
     _later(time_machine, settings.EMAIL_SENDING_TIMEOUT_SECONDS + 1)
 
-    assert outbox.outbox_sweep().freed == 1
+    assert outbox_sweep().freed == 1
     stuck.refresh_from_db()
     assert stuck.state == DeliveryState.PENDING
 
@@ -550,7 +553,7 @@ def test_a_dead_email_can_be_retried_while_a_newer_one_about_its_thread_is_open(
     dead = _open_email_about_a_thread(member, state=DeliveryState.DEAD, attempts=8)
     _open_email_about_a_thread(member)
 
-    assert outbox.deliveries_retry(ids=[dead.pk]) == 1
+    assert deliveries_retry(ids=[dead.pk]) == 1
     dead.refresh_from_db()
     assert (dead.state, dead.attempts) == (DeliveryState.PENDING, 0)
 
