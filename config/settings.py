@@ -162,6 +162,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Where the adapter hands account mail (verification, password reset): a dotted path to a
+# function taking to_email, subject, body_text, body_html, recipient and template as keywords.
+# The outbox records it with the request's other writes and sends it after commit, retrying
+# while the mail server is away. Unset (or empty), account mail goes straight to EMAIL_BACKEND
+# in the request, as allauth sends it.
+ACCOUNT_MAIL_HANDLER = "community.notifications.outbox.write.essential_enqueue"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
