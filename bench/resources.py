@@ -489,12 +489,13 @@ def scenarios_build() -> list[Scenario]:
         Scenario("List, page 2 (via next, signed in)", {}, page_two=True, signed_in=True),
         Scenario("One resource", {}, detail=True),
     ]
-    from community.resources.api.filters import ResourceFilter
-    from community.resources.models import Resource
+    from django.contrib.auth.models import AnonymousUser
 
-    published = Resource.objects.filter(state="published")
+    from community.resources.selectors import resource_list
+
     for scenario in listed:
-        scenario.matching = ResourceFilter(scenario.params, queryset=published).qs.count()
+        # The published library, as a visitor lists it.
+        scenario.matching = resource_list(viewer=AnonymousUser(), filters=scenario.params).count()
     return listed
 
 

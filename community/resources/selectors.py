@@ -1,12 +1,15 @@
 """Reads of the library, already narrowed to what the viewer may see."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
+from community.resources.filters import ResourceFilter
 from community.resources.models import HelpfulMark, Resource, ResourceState, SavedResource
 from community.resources.policies import can_curate
 
@@ -34,6 +37,24 @@ def resource_visible_to(*, viewer: User | AnonymousUser) -> QuerySet[Resource]:
             | Q(state=ResourceState.SUGGESTED, suggested_by_id=viewer.pk)
         )
     return resources.filter(state=ResourceState.PUBLISHED)
+
+
+def resource_list(
+    *,
+    viewer: User | AnonymousUser,
+    state: str = ResourceState.PUBLISHED,
+    filters: Mapping[str, Any] | None = None,
+) -> QuerySet[Resource]:
+    """The resources in ``state`` this viewer may list (a member's suggestions are their own),
+    narrowed by ``filters``: ``ResourceFilter``'s query parameters, ``q`` matching the words
+    without ranking them. A filter value that is not valid raises ``ValidationError``."""
+    resources = resource_visible_to(viewer=viewer).filter(state=state)
+    if state == ResourceState.SUGGESTED and not can_curate(viewer):
+        resources = resources.filter(suggested_by_id=viewer.pk or 0)
+    filterset = ResourceFilter(filters or {}, queryset=resources)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors.as_data())
+    return filterset.qs
 
 
 def with_viewer_marks(

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from community.resources import policies, search, selectors, services
 from community.resources.api import serializers as s
-from community.resources.api.filters import ResourceFilter
+from community.resources.filters import ResourceFilter
 from community.resources.models import Resource, ResourceState, SavedResource, Tag
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination, RankedPagination
@@ -81,6 +81,7 @@ def _in_order(ids: list[int], *, request: Request) -> list[Resource]:
 class ResourceViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     serializer_class = s.ResourceSerializer
+    # The list's query parameters, for the schema: ``selectors.resource_list`` applies them.
     filterset_class = ResourceFilter
     pagination_class = LibraryPagination
     lookup_value_regex = r"\d+"
@@ -117,15 +118,14 @@ class ResourceViewSet(viewsets.GenericViewSet):
                 code="invalid",
                 fields={"state": [f"Choose one of: {', '.join(ResourceState.values)}."]},
             )
-        resources = self.get_queryset().filter(state=state)
+        resources = selectors.resource_list(
+            viewer=request.user, state=state, filters=request.query_params
+        )
         paginator: KeysetPagination = self.paginator  # type: ignore[assignment]
         if state == ResourceState.SUGGESTED:
             paginator = SuggestionPagination()
-            if not policies.can_curate(request.user):
-                resources = resources.filter(suggested_by_id=request.user.pk or 0)
         elif state == ResourceState.ARCHIVED:
             paginator = KeysetPagination(keys=("updated_at", "id"))
-        resources = self.filter_queryset(resources)
         text = request.query_params.get("q", "")
         if text.strip():
             # Best matches first: a rank has no keyset, so these pages go by offset.

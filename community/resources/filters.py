@@ -1,4 +1,5 @@
-"""The library's filters, as query parameters of the list."""
+"""The library list's filters, named as its query parameters: ``selectors.resource_list``
+applies them, and the API documents them from this class."""
 
 from typing import Any
 
