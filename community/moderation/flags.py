@@ -34,6 +34,7 @@ from community.forum import policies, selectors
 from community.forum.models import Post, PostState
 from community.forum.policies import Viewer
 from community.forum.services import counters
+from community.forum.services.locks import locked_post
 from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction, Verb
 from community.moderation.screening import moderator_ids, urgent_alert
 from community.moderation.services import author_tell
@@ -72,20 +73,6 @@ class ResolveResult:
 
 
 # --- shared steps ------------------------------------------------------------------------------
-
-
-def _locked_post(*, post_id: int) -> Post:
-    # NO KEY UPDATE: a reply being saved that points at this post (a foreign key share lock)
-    # is not blocked, so replying under the thread's lock cannot deadlock with us.
-    post = (
-        Post.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("thread__board")
-        .filter(pk=post_id)
-        .first()
-    )
-    if post is None:
-        raise Http404
-    return post
 
 
 def _unpublish(*, post: Post) -> None:
@@ -147,7 +134,7 @@ def flag_create(*, flagger: Viewer, post_id: int, reason: str, note: str = "") -
     if not isinstance(flagger, User):
         raise ApiError("Sign in to do this.", code="not_authenticated", status_code=401)
     check_not_suspended(user=flagger)
-    post = _locked_post(post_id=post_id)
+    post = locked_post(post_id=post_id)
     existing = Flag.objects.filter(post=post, flagger=flagger, state=FlagState.OPEN).first()
     if existing is not None:
         return FlagResult(flag=existing, created=False)
@@ -225,7 +212,7 @@ def flag_resolve(*, moderator: Viewer, post_id: int, outcome: str, note: str = "
             code="invalid",
             fields={"outcome": ["Choose upheld or dismissed."]},
         )
-    post = _locked_post(post_id=post_id)
+    post = locked_post(post_id=post_id)
     open_flags = Flag.objects.filter(post=post, state=FlagState.OPEN)
     flag_ids = list(open_flags.values_list("pk", flat=True))
     if not flag_ids:

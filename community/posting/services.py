@@ -22,7 +22,7 @@ from community.forum.models import (
 )
 from community.forum.policies import Viewer
 from community.forum.selectors import post_visibility_filter
-from community.forum.services import counters
+from community.forum.services import counters, locks
 from community.moderation import limits, screening
 from community.moderation.services import trust_maybe_promote
 from community.notifications.fanout import fanout_schedule
@@ -173,13 +173,8 @@ def post_create(
 ) -> Post:
     """Replies in a thread: takes the next position under the thread's row lock, so counters
     stay right under concurrent replies. Deletes the member's reply draft once posted."""
-    thread = (
-        Thread.objects.select_for_update(of=("self",))
-        .select_related("board")
-        .filter(pk=thread_id)
-        .first()
-    )
-    if thread is None or not policies.can_view_thread(viewer=author, thread=thread):
+    thread = locks.locked_thread(thread_id=thread_id)
+    if not policies.can_view_thread(viewer=author, thread=thread):
         raise Http404
     member = policies.check_can_reply(user=author, thread=thread, is_anonymous=is_anonymous)
     reply_to = _reply_to_in_thread(viewer=member, thread=thread, reply_to_id=reply_to_id)
@@ -216,23 +211,11 @@ def post_create(
     return post
 
 
-def _locked_post(*, post_id: int) -> Post:
-    post = (
-        Post.objects.select_for_update(of=("self",))
-        .select_related("thread__board")
-        .filter(pk=post_id)
-        .first()
-    )
-    if post is None:
-        raise Http404
-    return post
-
-
 @transaction.atomic
 def post_edit(*, editor: Viewer, post_id: int, body: str) -> Post:
     """Changes a post's text, keeping the previous text as a revision. Sending the same text
     again changes nothing and writes no revision."""
-    post = _locked_post(post_id=post_id)
+    post = locks.locked_post(post_id=post_id)
     if not policies.can_view_thread(viewer=editor, thread=post.thread):
         raise Http404
     member = policies.check_can_edit(user=editor, post=post)
@@ -265,7 +248,7 @@ def post_withdraw(*, user: Viewer, post_id: int) -> bool:
 
     Idempotent: returns False when the post was already withdrawn.
     """
-    post = _locked_post(post_id=post_id)
+    post = locks.locked_post(post_id=post_id)
     if not policies.can_view_thread(viewer=user, thread=post.thread):
         raise Http404
     policies.check_can_withdraw(user=user, post=post)

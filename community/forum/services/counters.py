@@ -9,6 +9,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce, Greatest
 
 from community.forum.models import Board, Post, PostState, Thread
+from community.forum.services.locks import locked_thread
 
 _LAST_POST_FIELDS = [
     "last_post_at",
@@ -99,7 +100,7 @@ def post_state_set(*, post: Post, state: str, thread: Thread | None = None) -> N
     if was_published == (state == PostState.PUBLISHED):
         return
     if thread is None:
-        thread = Thread.objects.select_for_update(of=("self",)).get(pk=post.thread_id)
+        thread = locked_thread(thread_id=post.thread_id)
     if state == PostState.PUBLISHED:
         changed = on_post_published(thread=thread, post=post)
     else:

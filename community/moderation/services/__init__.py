@@ -3,7 +3,8 @@ repeat changes nothing and writes nothing) and writes exactly one ``ModerationAc
 acts. The API and the admin actions call these same functions.
 
 Locks are taken post, then thread, then boards (in id order), then members: the order the
-posting services use, so verbs and members' writes never deadlock each other.
+posting services use, through the same helpers (``community.forum.services.locks``), so verbs
+and members' writes never deadlock each other.
 """
 
 from community.moderation.services.common import (

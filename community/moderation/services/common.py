@@ -1,5 +1,6 @@
-"""What every moderator verb shares: the result type, the moderator check, input checks, row
-locks, the audit row and telling an author."""
+"""What every moderator verb shares: the result type, the moderator check, input checks, the
+member's row lock, the audit row and telling an author. The forum's rows are locked by
+``community.forum.services.locks``."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.policies import check_not_suspended
-from community.forum.models import Post, Thread
+from community.forum.models import Post
 from community.moderation.models import ModerationAction
 from community.notifications.fanout import notify
 from config.api.errors import ApiError
@@ -82,31 +83,8 @@ def log_action(*, actor: User | None, verb: str, **fields: Any) -> ModerationAct
     return ModerationAction.objects.create(actor=actor, verb=verb, **fields)
 
 
-def locked_post(*, post_id: int) -> Post:
-    post = (
-        Post.objects.select_for_update(of=("self",))
-        .select_related("author")
-        .filter(pk=post_id)
-        .first()
-    )
-    if post is None:
-        raise Http404
-    return post
-
-
-def locked_thread(*, thread_id: int) -> Thread:
-    thread = (
-        Thread.objects.select_for_update(of=("self",))
-        .select_related("board")
-        .filter(pk=thread_id)
-        .first()
-    )
-    if thread is None:
-        raise Http404
-    return thread
-
-
 def locked_member(*, user_id: int) -> User:
+    """The member's row, locked: taken after any forum row the verb locks."""
     user = User.objects.select_for_update().filter(pk=user_id).first()
     if user is None:
         raise Http404

@@ -7,14 +7,13 @@ from django.utils import timezone
 from accounts.models import User
 from community.forum.models import Post, PostState
 from community.forum.services import counters
+from community.forum.services.locks import locked_post, locked_thread
 from community.moderation.models import Flag, FlagState, Verb
 from community.moderation.services.common import (
     Result,
     author_tell,
     check_moderator,
     clean_reason,
-    locked_post,
-    locked_thread,
     log_action,
     wrong_state,
 )

@@ -7,14 +7,9 @@ from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
 from community.forum.models import Board, PostState, Thread
+from community.forum.services.locks import locked_boards, locked_thread
 from community.moderation.models import Verb
-from community.moderation.services.common import (
-    Result,
-    check_moderator,
-    invalid,
-    locked_thread,
-    log_action,
-)
+from community.moderation.services.common import Result, check_moderator, invalid, log_action
 
 
 def _thread_set(
@@ -98,12 +93,7 @@ def thread_move(
     thread = locked_thread(thread_id=thread_id)
     if thread.board_id == board_id:
         return Result(thread, changed=False)
-    boards = {
-        board.pk: board
-        for board in Board.objects.select_for_update()
-        .filter(pk__in=[thread.board_id, board_id])
-        .order_by("pk")
-    }
+    boards = locked_boards(board_ids=[thread.board_id, board_id])
     if board_id not in boards:
         raise invalid("board", "There is no such board.")
     source, target = boards[thread.board_id], boards[board_id]
