@@ -1,8 +1,9 @@
 """The library in the admin, for curators and moderators: suggestions to publish, resources to
 review, and links the checker found broken.
 
-Every change goes through the library's services, as the API's do: the form checks input the
-way the API does, and publishing, archiving, reviewing and editing each write their audit row.
+Every change goes through the library's services, as the API's do: the form checks input with
+the API's own serializer, and publishing, archiving, reviewing and editing each write their
+audit row.
 """
 
 from functools import partial
@@ -16,13 +17,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from community.resources import inputs, services
+from community.resources.inputs import ResourceInputSerializer
 from community.resources.models import LinkStatus, Resource, ResourceState, Tag
 from community.resources.policies import may_curate
+from community.resources.services import curation, suggestions
 from config.admin_shared import PlainActionCheckbox, Tally, shorten
-from config.api.errors import ApiError
 
-# Form field → the name the services know it by.
+# Form field → the name the serializer and the services know it by.
 FORM_FIELDS = {
     "title": "title",
     "url": "url",
@@ -51,13 +52,13 @@ class ResourceForm(forms.ModelForm):
         cleaned = super().clean() or {}
         data = {name: cleaned[field] for field, name in FORM_FIELDS.items() if field in cleaned}
         data["tags"] = [tag.slug for tag in cleaned.get("tags") or []]
-        try:
-            self.payload = inputs.clean(data, partial=False)
-        except ApiError as exc:
+        serializer = ResourceInputSerializer(data=data)
+        if not serializer.is_valid():
             back = {name: field for field, name in FORM_FIELDS.items()}
-            for name, problems in exc.fields.items():
-                self.add_error(back.get(name), problems)
+            for name, problems in serializer.errors.items():
+                self.add_error(back.get(name), [str(problem) for problem in problems])
             return cleaned
+        self.payload = dict(serializer.validated_data)
         # The stored spelling, so the model's own checks see what will be saved.
         cleaned["url"] = self.payload["url"]
         duplicate = Resource.objects.filter(url=self.payload["url"])
@@ -182,12 +183,12 @@ class ResourceAdmin(PlainActionCheckbox, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Resource, form: Any, change: bool) -> None:
         payload = dict(form.payload)
         if change:
-            result = services.resource_edit(curator=request.user, resource_id=obj.pk, data=payload)
+            result = curation.resource_edit(curator=request.user, resource_id=obj.pk, **payload)
             saved = result.obj
         else:
-            saved = services.resource_suggest(user=request.user, data=payload)
+            saved = suggestions.resource_suggest(member=request.user, **payload)
             # A curator adding a resource vouches for it: it goes straight into the library.
-            saved = services.resource_publish(curator=request.user, resource_id=saved.pk).obj
+            saved = curation.resource_publish(curator=request.user, resource_id=saved.pk).obj
         obj.pk = saved.pk
         obj.refresh_from_db()
 
@@ -218,7 +219,7 @@ class ResourceAdmin(PlainActionCheckbox, admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            services.resource_publish,
+            curation.resource_publish,
             done="Published",
             already="Already published",
         )
@@ -228,7 +229,7 @@ class ResourceAdmin(PlainActionCheckbox, admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            services.resource_archive,
+            curation.resource_archive,
             done="Archived",
             already="Already archived",
         )
@@ -238,7 +239,7 @@ class ResourceAdmin(PlainActionCheckbox, admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            services.resource_review,
+            curation.resource_review,
             done="Reviewed",
             already="Already reviewed today",
         )

@@ -16,7 +16,7 @@ from accounts.models import User
 from community.forum.markdown import render_markdown
 from community.forum.models import Post, PostState
 from community.resources.models import Audience, Category, Resource, ResourceState, Tag
-from community.resources.services import months_after
+from community.resources.services.common import months_after
 
 
 class DemoResource(TypedDict):

@@ -23,7 +23,7 @@ from community.notifications.kinds import Kind
 from community.resources.linkcheck import CheckResult, check_many
 from community.resources.models import LinkStatus, Resource, ResourceState
 from community.resources.selectors import curator_ids
-from community.resources.services import curator_page_url
+from community.resources.services.common import curator_page_url
 
 # How many titles the weekly reminder names; the count says how many there are in all.
 REVIEW_TITLES_SHOWN = 5

@@ -1,36 +1,16 @@
-"""What the library API answers, and (for the schema) what it accepts. Input is checked by
-``community.resources.inputs``, so a suggestion and an edit report problems the same way."""
+"""What the library API answers, and what a curator sends to archive. A resource's own
+fields come in through ``community.resources.inputs``, the contract the admin form shares."""
 
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from community.resources import inputs, policies
-from community.resources.models import Audience, Category, Resource, Tag
+from community.resources import policies
+from community.resources.models import Category, Resource, Tag
 from config.api.fields import StrictCharField
 
 CATEGORY_LABELS = dict(Category.choices)
-
-
-class ResourceInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=inputs.TITLE_MAX)
-    url = serializers.CharField(
-        max_length=2000, help_text="An absolute http:// or https:// address."
-    )
-    summary = serializers.CharField(
-        required=False, max_length=inputs.SUMMARY_MAX, help_text="Markdown."
-    )
-    organisation = serializers.CharField(required=False, max_length=inputs.ORGANISATION_MAX)
-    category = serializers.ChoiceField(choices=Category.choices)
-    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
-    tags = serializers.ListField(
-        child=serializers.SlugField(max_length=40), required=False, max_length=inputs.TAGS_MAX
-    )
-    language = serializers.CharField(required=False, max_length=16, help_text="e.g. en, pt-BR.")
-    review_interval_months = serializers.IntegerField(
-        required=False, min_value=1, max_value=inputs.REVIEW_MONTHS_MAX, help_text="Curators."
-    )
 
 
 class ArchiveSerializer(serializers.Serializer):

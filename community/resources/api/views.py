@@ -15,10 +15,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from community.resources import policies, search, selectors, services
+from accounts.policies import check_not_suspended
+from community.resources import policies, search, selectors
 from community.resources.api import serializers as s
 from community.resources.filters import ResourceFilter
+from community.resources.inputs import ResourceInputSerializer
 from community.resources.models import Resource, ResourceState, SavedResource, Tag
+from community.resources.services import curation, reading, suggestions
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination, RankedPagination
 
@@ -54,6 +57,20 @@ def _body(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise ApiError("Send a JSON object.", code="invalid", fields={})
     return dict(request.data)
+
+
+def _resource_input(
+    request: Request, *, partial: bool = False, own_suggestion: bool = False
+) -> dict[str, Any]:
+    """The resource's fields as sent, checked by the one input contract (400 ``invalid``).
+    A suspended member hears of that first, as the service would tell them."""
+    body = _body(request)
+    check_not_suspended(user=request.user)
+    serializer = ResourceInputSerializer(
+        data=body, partial=partial, context={"own_suggestion": own_suggestion}
+    )
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 def _for_rows(resources: QuerySet[Resource], *, viewer: Any) -> QuerySet[Resource]:
@@ -148,7 +165,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
         return self._render(self._get(pk))
 
     @extend_schema(
-        request=s.ResourceInputSerializer,
+        request=ResourceInputSerializer,
         responses={201: s.ResourceSerializer},
         description=(
             "Suggest a resource. It waits for a curator, seen only by you and the curators. "
@@ -157,11 +174,11 @@ class ResourceViewSet(viewsets.GenericViewSet):
         ),
     )
     def create(self, request: Request) -> Response:
-        resource = services.resource_suggest(user=request.user, data=_body(request))
+        resource = suggestions.resource_suggest(member=request.user, **_resource_input(request))
         return self._render(resource, code=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=s.ResourceInputSerializer(partial=True),
+        request=ResourceInputSerializer(partial=True),
         responses=s.ResourceSerializer,
         description=(
             "Curators change any resource (one audit row); a member changes their own "
@@ -169,11 +186,12 @@ class ResourceViewSet(viewsets.GenericViewSet):
         ),
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        data = _body(request)
         if policies.can_curate(request.user):
-            result = services.resource_edit(curator=request.user, resource_id=int(pk), data=data)
+            fields = _resource_input(request, partial=True)
+            result = curation.resource_edit(curator=request.user, resource_id=int(pk), **fields)
         else:
-            result = services.suggestion_edit(user=request.user, resource_id=int(pk), data=data)
+            fields = _resource_input(request, partial=True, own_suggestion=True)
+            result = suggestions.suggestion_edit(member=request.user, resource_id=int(pk), **fields)
         return self._render(result.obj, changed=result.changed)
 
     @extend_schema(
@@ -181,7 +199,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
         description="A member takes back their own suggestion while it waits.",
     )
     def destroy(self, request: Request, pk: str) -> Response:
-        services.suggestion_withdraw(user=request.user, resource_id=int(pk))
+        suggestions.suggestion_withdraw(member=request.user, resource_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- curator verbs ---
@@ -189,7 +207,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     @extend_schema(request=None, responses=s.ResourceSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str) -> Response:
-        result = services.resource_publish(curator=request.user, resource_id=int(pk))
+        result = curation.resource_publish(curator=request.user, resource_id=int(pk))
         return self._render(result.obj, changed=result.changed)
 
     @extend_schema(request=s.ArchiveSerializer, responses=s.ResourceSerializer)
@@ -197,7 +215,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     def archive(self, request: Request, pk: str) -> Response:
         serializer = s.ArchiveSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
-        result = services.resource_archive(
+        result = curation.resource_archive(
             curator=request.user,
             resource_id=int(pk),
             reason=serializer.validated_data.get("reason", ""),
@@ -207,7 +225,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     @extend_schema(request=None, responses=s.ResourceSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str) -> Response:
-        result = services.resource_review(curator=request.user, resource_id=int(pk))
+        result = curation.resource_review(curator=request.user, resource_id=int(pk))
         return self._render(result.obj, changed=result.changed)
 
     # --- a member's own marks ---
@@ -215,15 +233,15 @@ class ResourceViewSet(viewsets.GenericViewSet):
     @extend_schema(methods=["PUT", "DELETE"], request=None, responses=s.ResourceSerializer)
     @action(detail=True, methods=["put", "delete"], url_path="saved")
     def saved(self, request: Request, pk: str) -> Response:
-        verb = services.resource_save if request.method == "PUT" else services.resource_unsave
-        result = verb(user=request.user, resource_id=int(pk))
+        verb = reading.resource_save if request.method == "PUT" else reading.resource_unsave
+        result = verb(member=request.user, resource_id=int(pk))
         return self._render(result.obj, changed=result.changed)
 
     @extend_schema(methods=["PUT", "DELETE"], request=None, responses=s.ResourceSerializer)
     @action(detail=True, methods=["put", "delete"], url_path="helpful")
     def helpful(self, request: Request, pk: str) -> Response:
-        verb = services.helpful_mark if request.method == "PUT" else services.helpful_unmark
-        result = verb(user=request.user, resource_id=int(pk))
+        verb = reading.helpful_mark if request.method == "PUT" else reading.helpful_unmark
+        result = verb(member=request.user, resource_id=int(pk))
         return self._render(result.obj, changed=result.changed)
 
 

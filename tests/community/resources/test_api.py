@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community.moderation.models import ModerationAction, Verb
-from community.resources import search, services
+from community.resources import search
 from community.resources.models import HelpfulMark, LinkStatus, Resource, ResourceState
+from community.resources.services import curation
 from tests import factories
 from tests.factories import make_resource
 
@@ -519,7 +520,7 @@ def test_a_member_may_have_a_few_suggestions_waiting(member, member_client, cura
     assert refused.json()["code"] == "suggestion_limit"
     assert Resource.objects.count() == 2
     # Once a curator has looked at one, there is room again.
-    services.resource_publish(curator=curator, resource_id=Resource.objects.first().pk)
+    curation.resource_publish(curator=curator, resource_id=Resource.objects.first().pk)
     again = member_client.post(LIBRARY, suggestion(tags=[], url="https://ex.org/2"), format="json")
     assert again.status_code == 201
 
@@ -554,7 +555,7 @@ def test_a_member_fixes_their_waiting_suggestion(member, member_client):
 
 def test_once_a_curator_has_looked_it_stays_as_they_left_it(member, member_client, curator):
     resource = make_resource(state=ResourceState.SUGGESTED, suggested_by=member)
-    services.resource_publish(curator=curator, resource_id=resource.pk)
+    curation.resource_publish(curator=curator, resource_id=resource.pk)
 
     edit = member_client.patch(f"{LIBRARY}/{resource.pk}", {"title": "Mine now"}, format="json")
     withdraw = member_client.delete(f"{LIBRARY}/{resource.pk}")
@@ -627,7 +628,7 @@ def test_visitors_cannot_change_or_withdraw_anything(anon_client):
 
 def test_the_audit_log_names_the_resource(curator, moderator_client):
     resource = make_resource(title="Leaflet on toxin", state=ResourceState.SUGGESTED)
-    services.resource_publish(curator=curator, resource_id=resource.pk)
+    curation.resource_publish(curator=curator, resource_id=resource.pk)
 
     [row] = moderator_client.get("/api/v1/moderation/actions").json()["results"]
 

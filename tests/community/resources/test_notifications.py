@@ -5,7 +5,7 @@ import pytest
 
 from community.notifications.kinds import Kind
 from community.notifications.models import Notification
-from community.resources import services
+from community.resources.services import curation
 from tests import factories
 from tests.factories import make_resource
 
@@ -53,8 +53,8 @@ def test_the_member_is_told_when_their_suggestion_is_published(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.resource_publish(curator=curator, resource_id=resource_id)
-        services.resource_publish(curator=curator, resource_id=resource_id)
+        curation.resource_publish(curator=curator, resource_id=resource_id)
+        curation.resource_publish(curator=curator, resource_id=resource_id)
 
     [told] = Notification.objects.filter(recipient=member, kind=Kind.RESOURCE_PUBLISHED)
     assert told.data["url"].endswith(f"/resources/{resource_id}")
@@ -89,7 +89,7 @@ def test_a_declined_suggestion_tells_the_member_why(member, member_client, curat
 def test_curators_suggesting_and_publishing_their_own_are_not_told(curator, curator_client):
     resource_id = suggest(curator_client)
 
-    services.resource_publish(curator=curator, resource_id=resource_id)
+    curation.resource_publish(curator=curator, resource_id=resource_id)
 
     assert not Notification.objects.filter(recipient=curator).exists()
 
@@ -97,7 +97,7 @@ def test_curators_suggesting_and_publishing_their_own_are_not_told(curator, cura
 def test_archiving_a_published_resource_tells_no_member(member, curator):
     resource = make_resource(suggested_by=member)
 
-    services.resource_archive(curator=curator, resource_id=resource.pk, reason="Outdated.")
+    curation.resource_archive(curator=curator, resource_id=resource.pk, reason="Outdated.")
 
     assert not Notification.objects.filter(recipient=member).exists()
 
