@@ -23,7 +23,6 @@ import json
 import math
 import os
 import random
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -36,8 +35,7 @@ import psycopg
 from psycopg import sql
 
 from bench import vocabulary as v
-from bench.common import (
-    BASE_DIR,
+from bench.lib.common import (
     BENCH_PASSWORD,
     BENCH_USERS,
     GENERATION_RESULTS,
@@ -48,6 +46,7 @@ from bench.common import (
     database_url_from_env,
     require_bench_database,
 )
+from bench.lib.database import database_fresh
 
 DAY = 86_400.0
 HISTORY_DAYS = 730
@@ -198,26 +197,6 @@ def generated_columns(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str
 
 
 # --- database ---------------------------------------------------------------------------------
-def recreate_database(url: str) -> None:
-    name = database_name(url)
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-    )
-
-
 def password_hashes(url: str) -> tuple[str, str]:
     """One usable hash for the bench members and one unusable for everyone else."""
     os.environ["DATABASE_URL"] = url
@@ -959,8 +938,7 @@ def generate(url: str, plan: Plan) -> dict[str, Any]:
     started = time.perf_counter()
     print(f"Generating the benchmark data set in {database_name(url)!r}", flush=True)
     with timings.phase("create database and migrate"):
-        recreate_database(url)
-        migrate(url)
+        database_fresh(url)
     with timings.phase("hash the bench password"):
         usable, unusable = password_hashes(url)
         plan.boards = board_specs()

@@ -28,32 +28,34 @@ Prints a summary and writes it to docs/benchmarks/email-YYYY-MM-DD.md; the worke
 to bench/results/email-worker.log.
 """
 
-import argparse
 import multiprocessing
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
+from bench.lib.common import (
     BASE_DIR,
     LOOPBACK,
     RESULTS_DIR,
+    bench_args,
+    bench_parser,
     database_name,
-    redis_url_from_env,
-    require_bench_database,
-    require_loopback,
+    django_environment,
+    django_start,
+    member_row,
 )
-from bench.generate import migrate, recreate_database
-from bench.run import free_port, machine, machine_lines
+from bench.lib.database import database_fresh, redis_forget, vacuum_analyze
+from bench.lib.report import machine_lines, produced_by, shown, today, write_report
+from bench.lib.servers import free_port, stop_process, worker_command
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_email"
 FANOUT_TARGET_S = 2.0
@@ -165,57 +167,33 @@ class Environment:
         """What this process and the worker share: the bench database, a Redis key prefix no
         one else uses (queues and cache), the SMTP server, production settings."""
         return {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": self.secret_key,
-            "ALLOWED_HOSTS": LOOPBACK,
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": self.redis_url,
+            **django_environment(
+                database_url=self.database_url,
+                redis_url=self.redis_url,
+                cache_key_prefix=self.prefix,
+                secret_key=self.secret_key,
+            ),
             "CELERY_KEY_PREFIX": f"{self.prefix}.",
-            "CACHE_KEY_PREFIX": self.prefix,
             "EMAIL_URL": f"smtp://{LOOPBACK}:{self.smtp_port}",
-            "LOG_LEVEL": "WARNING",
             # One member replies twice in a row to make the backlog.
             "MODERATION_FLOOD_SECONDS": "0",
         }
 
 
-def django_setup(environment: Environment) -> None:
-    os.environ.update(environment.variables())
-    import django
-
-    django.setup()
-
-
 # --- data ---------------------------------------------------------------------------------------
 def members_create(count: int) -> list[int]:
     """Members with an email address each (no usable password: nobody signs in)."""
-    from accounts.models import Role, TrustLevel, User
+    from accounts.models import User
 
-    users = [
-        User(
-            email=f"reader{n}@bench.example.org",
-            username=f"reader_{n}",
-            password="!bench",  # noqa: S106 (an unusable password)
-            role=Role.MEMBER,
-            trust_level=TrustLevel.ESTABLISHED,
-        )
-        for n in range(1, count + 1)
-    ]
+    users = [member_row(f"reader{n}@bench.example.org", f"reader_{n}") for n in range(1, count + 1)]
     created = User.objects.bulk_create(users, batch_size=5_000)
     return [user.pk for user in created]
 
 
 def author_create(name: str) -> Any:
-    from accounts.models import Role, TrustLevel, User
-
-    return User.objects.create(
-        email=f"{name}@bench.example.org",
-        username=name,
-        password="!bench",  # noqa: S106 (an unusable password)
-        role=Role.MEMBER,
-        trust_level=TrustLevel.ESTABLISHED,
-    )
+    author = member_row(f"{name}@bench.example.org", name)
+    author.save()
+    return author
 
 
 def board_create() -> Any:
@@ -252,16 +230,6 @@ def watched_thread(*, board: Any, starter: Any, watcher_ids: list[int], title: s
         batch_size=5_000,
     )
     return thread
-
-
-def vacuum_analyze() -> None:
-    """Statistics and tidy tables, as a production database has them (autovacuum may be off
-    on a bench machine); also clears the dead rows left by making a backlog due at once, which
-    production never does."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
 
 
 def reply(*, thread: Any, author: Any, n: int) -> Any:
@@ -418,25 +386,7 @@ def backlog_create(
 def worker_start(environment: Environment, log: Path) -> tuple[subprocess.Popen[bytes], float]:
     """One worker process as deployed for email (solo pool), once it says it is ready."""
     env = {**os.environ, **environment.variables()}
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "-Q",
-        "default,email",
-        "-P",
-        "solo",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel",
-        "INFO",
-        "-n",
-        f"{environment.prefix}@%h",
-    ]
+    command = worker_command(environment.prefix)
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("wb") as out:
@@ -450,7 +400,7 @@ def worker_start(environment: Environment, log: Path) -> tuple[subprocess.Popen[
         if b" ready." in log.read_bytes():
             return process, time.perf_counter() - started
         time.sleep(0.1)
-    worker_stop(process)
+    stop_process(process)
     sys.exit(f"The worker was not ready within a minute; see {log}")
 
 
@@ -491,16 +441,6 @@ def backend_pids() -> list[int]:
             "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
         )
         return [int(row[0]) for row in cursor.fetchall()]
-
-
-def worker_stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def send_part(
@@ -548,8 +488,7 @@ def send_part(
                     result.seconds_to_sent = time.perf_counter() - started
                     break
             if process.poll() is not None:
-                shown = log.relative_to(BASE_DIR) if log.is_relative_to(BASE_DIR) else log.name
-                result.note = f"the worker exited with code {process.returncode}; see {shown}"
+                result.note = f"the worker exited with code {process.returncode}; see {shown(log)}"
                 break
             if now > max_seconds:
                 result.note = f"stopped after {max_seconds:.0f} s"
@@ -563,7 +502,7 @@ def send_part(
             "SMTP server": cpu_seconds(smtp.pid) - cpu_before["smtp"],
         }
     finally:
-        worker_stop(process)
+        stop_process(process)
     stats = smtp.stats()
     result.accepted = stats.accepted - base
     result.distinct_recipients = stats.distinct_recipients
@@ -610,6 +549,18 @@ class _Timed:
     def add(self, key: str, started: float) -> None:
         self.spent[key] = self.spent.get(key, 0.0) + (time.perf_counter() - started) * 1000
 
+    def timed(self, key: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        """``call``, with the time each call takes added to ``key``."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.add(key, started)
+
+        return wrapper
+
     def compose(self, rows: list[Any]) -> Any:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -624,43 +575,21 @@ class _Timed:
 
     def connection(self, *args: Any, **kwargs: Any) -> Any:
         backend = self.get_connection(*args, **kwargs)
-        send_messages, open_, close = backend.send_messages, backend.open, backend.close
-
-        def timed_send(messages: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return send_messages(messages)
-            finally:
-                self.add("send_messages", started)
+        open_ = self.timed("dialogue", backend.open)
 
         def timed_open() -> Any:
-            started = time.perf_counter()
             try:
                 return open_()
             finally:
-                self.add("dialogue", started)
+                # The SMTP connection exists once open: its sendmail is timed apart.
                 smtp = backend.connection
                 if smtp is not None and not hasattr(smtp, "_bench_timed"):
-                    sendmail = smtp.sendmail
-
-                    def timed_sendmail(*a: Any, **k: Any) -> Any:
-                        started = time.perf_counter()
-                        try:
-                            return sendmail(*a, **k)
-                        finally:
-                            self.add("sendmail", started)
-
-                    smtp.sendmail = timed_sendmail
+                    smtp.sendmail = self.timed("sendmail", smtp.sendmail)
                     smtp._bench_timed = True
 
-        def timed_close() -> Any:
-            started = time.perf_counter()
-            try:
-                return close()
-            finally:
-                self.add("dialogue", started)
-
-        backend.send_messages, backend.open, backend.close = timed_send, timed_open, timed_close
+        backend.send_messages = self.timed("send_messages", backend.send_messages)
+        backend.open = timed_open
+        backend.close = self.timed("dialogue", backend.close)
         return backend
 
     def __enter__(self) -> "_Timed":
@@ -839,15 +768,12 @@ def report(
     batch_size: int,
     coalesce_seconds: int,
 ) -> str:
-    today = datetime.now(tz=UTC).date().isoformat()
-    box = machine(database_url)
     same, detail = constant_queries(fanouts)
     progress = ", ".join(f"{t:.0f} s: {n:,}" for t, n in sending.progress)
     out = [
-        f"# Email benchmark, {today}",
+        f"# Email benchmark, {today()}",
         "",
-        "Produced by `make bench` (bench/mail.py), in its own database "
-        f"({database_name(database_url)!r}, dropped and recreated) with DEBUG off, Redis as "
+        produced_by("bench/mail.py", database_url) + " with DEBUG off, Redis as "
         f"broker and cache, a {coalesce_seconds} s coalescing window and batches of "
         f"{batch_size}. The SMTP server is aiosmtpd on {LOOPBACK}, in a process of its own; it "
         "accepts every message. Tables are vacuumed and analysed before each measurement.",
@@ -899,50 +825,36 @@ def report(
         "captured here, which makes each a little slower than in the worker.",
         "",
         *machine_lines(
-            box, load, "The worker, PostgreSQL and the SMTP server share the machine's cores."
+            database_url,
+            load,
+            "The worker, PostgreSQL and the SMTP server share the machine's cores.",
         ),
     ]
     return "\n".join(out)
 
 
-def redis_forget(redis_url: str, prefix: str) -> None:
-    """Removes the run's queues and cache keys (all under its own prefix)."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_EMAIL_DATABASE_URL", DEFAULT_DATABASE_URL),
+    parser = bench_parser(
+        doc=__doc__ or "",
+        database_env="BENCH_EMAIL_DATABASE_URL",
+        database_url=DEFAULT_DATABASE_URL,
     )
-    parser.add_argument("--redis-url", default=redis_url_from_env())
     parser.add_argument("--watchers", type=int, default=5_000)
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--max-seconds", type=float, default=180.0)
-    parser.add_argument("--output-dir", type=Path, default=BASE_DIR / "docs" / "benchmarks")
-    args = parser.parse_args()
-    require_bench_database(args.database_url)
-    require_loopback(args.redis_url, what="The Redis URL")
+    args = bench_args(parser)
     if not SMALL_WATCHERS < args.watchers <= 100_000 or not 100 <= args.emails <= 100_000:
         parser.error("--watchers must be 51 to 100,000 and --emails 100 to 100,000")
 
     print(f"Email benchmark in {database_name(args.database_url)!r}", flush=True)
     print("  create database and migrate", flush=True)
-    recreate_database(args.database_url)
-    migrate(args.database_url)
+    database_fresh(args.database_url)
     smtp = SmtpServer().start()
     environment = Environment(
         database_url=args.database_url, redis_url=args.redis_url, smtp_port=smtp.port
     )
     try:
-        django_setup(environment)
+        django_start(environment.variables())
         from django.conf import settings
 
         members = max(args.watchers, args.emails, BREAKDOWN_BATCHES * settings.EMAIL_BATCH_SIZE)
@@ -956,6 +868,8 @@ def main() -> None:
         thread, backlog = backlog_create(
             board=board, member_ids=member_ids, emails=args.emails, name="backlog"
         )
+        # Also clears the dead rows left by making the backlog due at once, which production
+        # never does.
         vacuum_analyze()
         sending = send_part(
             environment=environment,
@@ -981,9 +895,7 @@ def main() -> None:
         smtp.stop()
         redis_forget(args.redis_url, environment.prefix)
 
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"email-{datetime.now(tz=UTC).date().isoformat()}.md"
-    path.write_text(text)
+    path = write_report(args.output_dir, "email", text)
     same, detail = constant_queries(fanouts)
     print()
     print(fanout_table(fanouts))
@@ -993,7 +905,7 @@ def main() -> None:
     print(cpu_line(sending))
     print()
     print(breakdown_table(batches))
-    print(f"\nWritten to {path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path}")
+    print(f"\nWritten to {shown(path)}")
     if sending.accepted < sending.emails or sending.states.get("sent", 0) < sending.emails:
         sys.exit("Not every email was sent (see the table).")
     if sending.distinct_recipients != sending.emails:

@@ -23,19 +23,17 @@ import http.client
 import os
 import random
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
-from typing import Any
 from urllib.parse import urlencode
 
 from bench import vocabulary as v
-from bench.common import (
-    BASE_DIR,
+from bench.lib.client import Client, Reply, follow_next, sign_in
+from bench.lib.common import (
     BENCH_PASSWORD,
     LOOPBACK,
     RESULTS_DIR,
@@ -43,21 +41,20 @@ from bench.common import (
     django_setup,
     http_bench_args,
     http_bench_parser,
+    manage,
+    member_row,
 )
-from bench.generate import migrate, recreate_database
-from bench.run import (
-    Client,
-    Reply,
-    Result,
-    Server,
-    fmt_queries,
-    local_path,
-    machine,
+from bench.lib.database import database_fresh, redis_forget, vacuum_analyze
+from bench.lib.measure import Result, fmt_queries, measure, notes, table
+from bench.lib.report import (
     machine_lines,
-    measure,
-    start_server,
-    table,
+    over_http,
+    plan_lines,
+    shown,
+    today,
+    write_report,
 )
+from bench.lib.servers import Server, start_server
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_moderation"
 TARGET_P95_MS = 50.0
@@ -126,7 +123,7 @@ def moderator_create() -> None:
 def data_create(*, pending: int) -> Volumes:
     """Members, boards, threads with published replies, and the posts waiting in the queue,
     oldest first; counters set to match the published posts."""
-    from accounts.models import Role, TrustLevel, User
+    from accounts.models import TrustLevel, User
     from community.forum.models import Board, BoardVisibility, Post, PostingPolicy, Thread
 
     started = time.perf_counter()
@@ -136,11 +133,9 @@ def data_create(*, pending: int) -> Volumes:
     moderator_create()
     members = User.objects.bulk_create(
         [
-            User(
-                email=f"member{n}@bench.example.org",
-                username=f"member_{n}",
-                password="!bench",  # noqa: S106 (an unusable password)
-                role=Role.MEMBER,
+            member_row(
+                f"member{n}@bench.example.org",
+                f"member_{n}",
                 trust_level=TrustLevel.NEW if n <= NEW_MEMBERS else TrustLevel.ESTABLISHED,
                 date_joined=now - history - timedelta(days=rng.randint(1, 400)),
             )
@@ -261,7 +256,7 @@ def data_create(*, pending: int) -> Volumes:
         board.post_count = len(mine) * replies_each
         board.last_post_at = max(t.last_post_at for t in mine)
     Board.objects.bulk_update(boards, ["thread_count", "post_count", "last_post_at"])
-    with_connection("VACUUM (ANALYZE)")
+    vacuum_analyze()
     return Volumes(
         members=len(members) + 1,
         boards=len(boards),
@@ -271,14 +266,6 @@ def data_create(*, pending: int) -> Volumes:
         urgent_pending=urgent,
         seconds=time.perf_counter() - started,
     )
-
-
-def with_connection(statement: str) -> list[tuple[Any, ...]]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-        return list(cursor.fetchall()) if cursor.description else []
 
 
 def explain_queue(deep_rows: int) -> dict[str, str]:
@@ -328,46 +315,19 @@ class CookieClient(Client):
             data = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Referer"] = f"http://{LOOPBACK}:{self.port}{path}"
-        for attempt in (1, 2):
-            try:
-                started = time.perf_counter()
-                self.conn.request(method, path, body=data, headers=headers)
-                response = self.conn.getresponse()
-                raw = response.read()
-                elapsed = (time.perf_counter() - started) * 1000
-            except (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError):
-                self.conn.close()
-                if attempt == 2:
-                    raise
-                continue
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    self.cookies[name] = morsel.value
-            return Reply(response.status, raw, dict(response.getheaders()), elapsed)
-        raise RuntimeError("unreachable")
+        return self.exchange(method, path, data, headers)
+
+    def answered(self, response: http.client.HTTPResponse) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
 
 
 def collect_static() -> None:
     """The admin's pages name hashed static files: gunicorn (DEBUG off, manifest storage) needs
     them collected where bench/run.py points STATIC_ROOT."""
     env = {**os.environ, "STATIC_ROOT": str(RESULTS_DIR / "static")}
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-    )
-
-
-def api_sign_in(client: Client) -> None:
-    reply = client.request(
-        "POST",
-        "/api/auth/app/v1/auth/login",
-        {"email": MODERATOR_EMAIL, "password": BENCH_PASSWORD},
-    )
-    if reply.status != 200:
-        sys.exit(f"API sign-in failed: HTTP {reply.status} {reply.body[:300]!r}")
-    client.token = reply.json()["meta"]["session_token"]
+    manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
 
 
 def admin_sign_in(client: CookieClient) -> None:
@@ -387,19 +347,6 @@ def admin_sign_in(client: CookieClient) -> None:
     )
     if reply.status != 302 or "sessionid" not in " ".join(client.cookies):
         sys.exit(f"Admin sign-in failed: HTTP {reply.status} {reply.body[:300]!r}")
-
-
-def deep_queue_path(client: Client) -> tuple[str | None, str]:
-    path = "/api/v1/moderation/queue"
-    for page in range(1, DEEP_API_PAGES + 1):
-        reply = client.request("GET", path)
-        if reply.status != 200:
-            return None, f"page {page} answered HTTP {reply.status}: {reply.body[:120]!r}"
-        nxt = reply.json().get("next")
-        if not nxt:
-            return None, f"no next link after page {page}"
-        path = local_path(nxt)
-    return path, ""
 
 
 @dataclass
@@ -437,7 +384,7 @@ def run_scenarios(
     )
     name = f"API queue, page {DEEP_API_PAGES + 1} (via next)"
     print(f"  {name}", flush=True)
-    deep, why = deep_queue_path(api)
+    deep, why = follow_next(api, "/api/v1/moderation/queue", DEEP_API_PAGES)
     if deep is None:
         results.append(Result(name, TARGET_P95_MS, errors=1, note=f"could not get there: {why}"))
     else:
@@ -475,19 +422,20 @@ def report(
     warmup: int,
     load: tuple[float, float, float],
 ) -> str:
-    today = datetime.now(tz=UTC).date().isoformat()
     api_same = constant(results[0], results[1])
     admin_same = constant(results[2], results[3])
     out = [
-        f"# Moderation queue benchmark, {today}",
+        f"# Moderation queue benchmark, {today()}",
         "",
-        "Produced by `make bench` (bench/moderation.py), in its own database "
-        f"({database_name(database_url)!r}, dropped and recreated). Sequential requests over one "
-        f"keep-alive HTTP connection to gunicorn on {LOOPBACK} ({server.workers} gthread "
-        "workers, DEBUG off, Redis cache), signed in as a moderator: with an X-Session-Token "
-        "for the API, with a session cookie (signed in through /admin/login/) for the admin. "
-        f"{warmup} warm-up requests then {requests} measured per scenario. Queries per request "
-        "come from the X-Query-Count header (QUERY_COUNT_HEADER=1).",
+        over_http(
+            "bench/moderation.py",
+            server,
+            signed_in="signed in as a moderator: with an X-Session-Token for the API, with a "
+            "session cookie (signed in through /admin/login/) for the admin.",
+            warmup=warmup,
+            requests=requests,
+            database_url=database_url,
+        ),
         "",
         "## Results",
         "",
@@ -506,9 +454,7 @@ def report(
         f"{check.admin_rows} posts.",
         "",
     ]
-    notes = [f"- {r.name}: {r.note}" for r in results if r.note]
-    if notes:
-        out += ["Notes:", "", *notes, ""]
+    out += notes(results)
     out += [
         "## Data set",
         "",
@@ -530,24 +476,9 @@ def report(
         "after the load.",
         "",
     ]
-    for name, plan in plans.items():
-        out += [f"{name}:", "", "```", plan, "```", ""]
-    out += machine_lines(
-        machine(database_url),
-        load,
-        "Anything else running on the machine shows in the latencies.",
-    )
+    out += plan_lines(plans, heading="{}:")
+    out += machine_lines(database_url, load)
     return "\n".join(out)
-
-
-def redis_forget(redis_url: str, prefix: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 def main() -> None:
@@ -563,8 +494,7 @@ def main() -> None:
 
     print(f"Moderation benchmark in {database_name(args.database_url)!r}", flush=True)
     print("  create database and migrate", flush=True)
-    recreate_database(args.database_url)
-    migrate(args.database_url)
+    database_fresh(args.database_url)
     django_setup(database_url=args.database_url, redis_url=args.redis_url, name="moderation")
     print(f"  load: {args.pending:,} posts waiting", flush=True)
     volumes = data_create(pending=args.pending)
@@ -576,7 +506,7 @@ def main() -> None:
     try:
         api = Client(server.port)
         browser = CookieClient(server.port)
-        api_sign_in(api)
+        sign_in(api, email=MODERATOR_EMAIL, what="API sign-in")
         admin_sign_in(browser)
         results, check = run_scenarios(
             api, browser, requests=args.requests, warmup=args.warmup, max_seconds=args.max_seconds
@@ -598,9 +528,7 @@ def main() -> None:
         warmup=args.warmup,
         load=load,
     )
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"moderation-{datetime.now(tz=UTC).date().isoformat()}.md"
-    path.write_text(text)
+    path = write_report(args.output_dir, "moderation", text)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     print()
     print(table(results))
@@ -608,7 +536,7 @@ def main() -> None:
         f"\nSame queries deep as on page 1: API {constant(results[0], results[1])}, "
         f"admin {constant(results[2], results[3])}"
     )
-    print(f"\nWritten to {path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path}")
+    print(f"\nWritten to {shown(path)}")
     if any(r.errors for r in results):
         sys.exit("Some requests failed (see the table).")
     if not all(r.passed for r in results) or not (

@@ -38,8 +38,8 @@ from typing import Any
 from urllib.parse import quote
 
 from bench import vocabulary as v
-from bench.common import (
-    BASE_DIR,
+from bench.lib.client import Client, Reply, local_path, sign_in
+from bench.lib.common import (
     BENCH_PASSWORD,
     LOOPBACK,
     bench_email,
@@ -48,23 +48,20 @@ from bench.common import (
     django_setup,
     http_bench_args,
     http_bench_parser,
+    member_row,
 )
-from bench.generate import migrate, recreate_database
-from bench.moderation import redis_forget, with_connection
-from bench.run import (
-    Client,
-    Reply,
-    Result,
-    Server,
-    fmt_queries,
-    local_path,
-    machine,
+from bench.lib.database import database_fresh, redis_forget, vacuum_analyze, with_connection
+from bench.lib.httpserver import LocalServer
+from bench.lib.measure import Result, fmt_queries, measure, notes, table
+from bench.lib.report import (
     machine_lines,
-    measure,
-    sign_in,
-    start_server,
-    table,
+    over_http,
+    plan_lines,
+    shown,
+    today,
+    write_report,
 )
+from bench.lib.servers import Server, start_server
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_resources"
 TARGET_P95_MS = 30.0
@@ -290,16 +287,7 @@ def people_create() -> list[Any]:
     for user in (member, curator):
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     others = User.objects.bulk_create(
-        [
-            User(
-                email=f"member{n}@bench.example.org",
-                username=f"member_{n}",
-                password="!bench",  # noqa: S106 (an unusable password)
-                role=Role.MEMBER,
-                trust_level=TrustLevel.ESTABLISHED,
-            )
-            for n in range(1, MEMBERS + 1)
-        ]
+        [member_row(f"member{n}@bench.example.org", f"member_{n}") for n in range(1, MEMBERS + 1)]
     )
     return [member, curator, *others]
 
@@ -411,7 +399,7 @@ def data_create(*, resources: int, links: int, link_url: Callable[[str], str]) -
             COALESCE(published_at, now() - interval '10 days') - (id % 5000) * interval '1 minute'
         """
     )
-    with_connection("VACUUM (ANALYZE)")
+    vacuum_analyze()
     return Volumes(
         resources=len(rows),
         published=len(published),
@@ -748,19 +736,20 @@ def report(
     warmup: int,
     load: tuple[float, float, float],
 ) -> str:
-    today = datetime.now(tz=UTC).date().isoformat()
     by_name = {r.name: r for r in results}
     anon, signed = by_name.get("List, first page"), by_name.get("List, first page (signed in)")
     wrong = [f"- **{s.name}**: {s.wrong}" for s in scenarios if s.wrong]
     out = [
-        f"# Resource library benchmark, {today}",
+        f"# Resource library benchmark, {today()}",
         "",
-        "Produced by `make bench` (bench/resources.py), in its own database "
-        f"({database_name(database_url)!r}, dropped and recreated). Sequential requests over one "
-        f"keep-alive HTTP connection to gunicorn on {LOOPBACK} ({server.workers} gthread "
-        "workers, DEBUG off, Redis cache), anonymous or signed in as a member with an "
-        f"X-Session-Token; {warmup} warm-up requests then {requests} measured per scenario. "
-        "Queries per request come from the X-Query-Count header (QUERY_COUNT_HEADER=1).",
+        over_http(
+            "bench/resources.py",
+            server,
+            signed_in="anonymous or signed in as a member with an X-Session-Token;",
+            warmup=warmup,
+            requests=requests,
+            database_url=database_url,
+        ),
         "",
         "## Results",
         "",
@@ -778,9 +767,7 @@ def report(
             f"{fmt_queries(signed)} (the saved and helped-me flags come in the page query).",
             "",
         ]
-    notes = [f"- {r.name}: {r.note}" for r in results if r.note]
-    if notes:
-        out += ["Notes:", "", *notes, ""]
+    out += notes(results)
     out += link_check_lines(check)
     out += [
         "## Data set",
@@ -811,13 +798,8 @@ def report(
         "captured, and EXPLAIN (ANALYZE, BUFFERS) of the queries that choose the page's rows.",
         "",
     ]
-    for name, plan in plans.items():
-        out += [f"### {name}", "", "```", plan, "```", ""]
-    out += machine_lines(
-        machine(database_url),
-        load,
-        "Anything else running on the machine shows in the latencies.",
-    )
+    out += plan_lines(plans, heading="### {}")
+    out += machine_lines(database_url, load)
     return "\n".join(out)
 
 
@@ -833,13 +815,10 @@ def main() -> None:
     if not 1_000 <= args.resources <= 500_000 or not 1 <= args.links <= 10_000:
         parser.error("--resources must be 1,000 to 500,000 and --links 1 to 10,000")
 
-    from tests.community.resources.httpserver import LocalServer
-
     print(f"Resource library benchmark in {database_name(args.database_url)!r}", flush=True)
     with LocalServer() as links_server:
         print("  create database and migrate", flush=True)
-        recreate_database(args.database_url)
-        migrate(args.database_url)
+        database_fresh(args.database_url)
         django_setup(
             database_url=args.database_url,
             redis_url=args.redis_url,
@@ -889,14 +868,12 @@ def main() -> None:
         warmup=args.warmup,
         load=load,
     )
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"resources-{datetime.now(tz=UTC).date().isoformat()}.md"
-    path.write_text(text)
+    path = write_report(args.output_dir, "resources", text)
     print()
     print(table(results))
     print()
     print("\n".join(link_check_lines(check)[2:]))
-    print(f"Written to {path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path}")
+    print(f"Written to {shown(path)}")
     if any(r.errors for r in results):
         sys.exit("Some requests failed (see the table).")
     if any(s.wrong for s in scenarios):

@@ -12,42 +12,37 @@ with the machine and the data set to docs/benchmarks/forum-YYYY-MM-DD.md.
 Reply creation runs last, so the reads see the data set as generated.
 """
 
-import argparse
-import http.client
 import json
-import math
 import os
-import platform
 import random
-import secrets
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import psycopg
 
 from bench import vocabulary as v
-from bench.common import (
-    BASE_DIR,
-    BENCH_PASSWORD,
+from bench.lib.client import Client, Reply, follow_next, sign_in
+from bench.lib.common import (
+    DEFAULT_DATABASE_URL,
     GENERATION_RESULTS,
-    LOOPBACK,
     RESULTS_DIR,
     bench_email,
     database_name,
-    database_url_from_env,
-    redis_url_from_env,
-    require_loopback,
+    http_bench_args,
+    http_bench_parser,
 )
+from bench.lib.measure import Result, measure, notes, table
+from bench.lib.report import (
+    machine_lines,
+    over_http,
+    shown,
+    today,
+    write_report,
+)
+from bench.lib.servers import Server, start_server
 
 READ_P95_MS = 25.0
 WRITE_P95_MS = 40.0
@@ -59,180 +54,7 @@ COMMON_WORD = "neck"
 RARE_WORD = "hydrotherapy"
 
 
-# --- HTTP ---------------------------------------------------------------------------------------
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    headers: dict[str, str]
-    ms: float
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Client:
-    """Sequential requests over one keep-alive connection to 127.0.0.1."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.token: str | None = None
-        self.conn = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
-
-    def request(self, method: str, path: str, payload: Any = None) -> Reply:
-        headers = {"Accept": "application/json"}
-        body = None
-        if payload is not None:
-            body = json.dumps(payload).encode()
-            headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["X-Session-Token"] = self.token
-        for attempt in (1, 2):
-            try:
-                started = time.perf_counter()
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                data = response.read()
-                elapsed = (time.perf_counter() - started) * 1000
-            except (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError):
-                # The server closed an idle connection: reconnect once, outside the timing.
-                self.conn.close()
-                if attempt == 2:
-                    raise
-                continue
-            return Reply(response.status, data, dict(response.getheaders()), elapsed)
-        raise RuntimeError("unreachable")
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def local_path(url: str) -> str:
-    """The path and query of a link the API returned, which must point back at 127.0.0.1."""
-    parts = urlsplit(url)
-    if parts.hostname not in (None, LOOPBACK):
-        sys.exit(f"The API returned a link to {parts.hostname!r}; refusing to follow it.")
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-# --- gunicorn -----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    workers: int
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_server(database_url: str, redis_url: str, workers: int) -> Server:
-    port = free_port()
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    static_root = RESULTS_DIR / "static"
-    static_root.mkdir(exist_ok=True)
-    log = RESULTS_DIR / "gunicorn.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": LOOPBACK,
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        # A fresh key prefix per run: no cached value or throttle history from an earlier one.
-        "CACHE_KEY_PREFIX": f"bench-{secrets.token_hex(4)}",
-        "STATIC_ROOT": str(static_root),
-        "LOG_LEVEL": "WARNING",
-        "THROTTLE_USER": "1000000/min",
-        "THROTTLE_ANON": "1000000/min",
-        # One bench member replies many times a second; the flood check still runs (its query
-        # is measured), it just never refuses.
-        "MODERATION_FLOOD_SECONDS": "0",
-        "QUERY_COUNT_HEADER": "1",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        "config/gunicorn.py",
-        "config.wsgi:application",
-        "--bind",
-        f"{LOOPBACK}:{port}",
-        "--workers",
-        str(workers),
-        # gthread keeps connections alive between requests (sync workers close each one).
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "1",
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-            command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    server = Server(process=process, port=port, workers=workers, log=log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited early; see {log}")
-        try:
-            conn = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return server
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.stop()
-    sys.exit(f"gunicorn did not answer /healthz within a minute; see {log}")
-
-
 # --- scenarios ----------------------------------------------------------------------------------
-@dataclass
-class Result:
-    name: str
-    target_ms: float | None
-    timings: list[float] = field(default_factory=list)
-    queries: list[int] = field(default_factory=list)
-    errors: int = 0
-    note: str = ""
-    available: bool = True
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.timings)
-        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-    @property
-    def passed(self) -> bool:
-        return (
-            self.available
-            and not self.errors
-            and bool(self.timings)
-            and (self.target_ms is None or self.percentile(0.95) <= self.target_ms)
-        )
-
-
 @dataclass
 class Targets:
     biggest_board: str
@@ -302,59 +124,10 @@ def posts_matching(conn: psycopg.Connection[Any], word: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def measure(
-    client: Client,
-    result: Result,
-    send: Callable[[int], Reply],
-    *,
-    requests: int,
-    warmup: int,
-    max_seconds: float,
-    expect: int = 200,
-) -> Result:
-    for i in range(warmup):
-        send(i)
-    deadline = time.monotonic() + max_seconds
-    for i in range(requests):
-        reply = send(warmup + i)
-        result.timings.append(reply.ms)
-        if reply.status != expect:
-            result.errors += 1
-            if result.errors == 1:
-                result.note = f"HTTP {reply.status}: {reply.body[:200]!r}"
-        count = reply.headers.get("X-Query-Count")
-        if count is not None:
-            result.queries.append(int(count))
-        if time.monotonic() > deadline:
-            result.note = (result.note + " " if result.note else "") + "stopped at the time limit"
-            break
-    return result
-
-
-def sign_in(client: Client) -> None:
-    reply = client.request(
-        "POST",
-        "/api/auth/app/v1/auth/login",
-        {"email": bench_email(1), "password": BENCH_PASSWORD},
-    )
-    if reply.status != 200:
-        sys.exit(f"Sign-in failed: HTTP {reply.status} {reply.body[:300]!r}")
-    client.token = reply.json()["meta"]["session_token"]
-
-
 def deep_cursor_path(client: Client, board: str) -> tuple[str | None, str]:
     """The link to the page ``DEEP_PAGES`` pages in, following ``next`` from the first page;
     or None and why not."""
-    path = f"/api/v1/boards/{board}/threads?page_size={PAGE_SIZE}"
-    for page in range(1, DEEP_PAGES + 1):
-        reply = client.request("GET", path)
-        if reply.status != 200:
-            return None, f"page {page} answered HTTP {reply.status}: {reply.body[:120]!r}"
-        nxt = reply.json().get("next")
-        if not nxt:
-            return None, f"no next link after page {page}"
-        path = local_path(nxt)
-    return path, ""
+    return follow_next(client, f"/api/v1/boards/{board}/threads?page_size={PAGE_SIZE}", DEEP_PAGES)
 
 
 def reply_body(i: int) -> str:
@@ -434,85 +207,6 @@ def run_scenarios(
 
 
 # --- report -------------------------------------------------------------------------------------
-def machine_lines(box: dict[str, str], load: tuple[float, ...], note: str) -> list[str]:
-    """The report's "Machine" section."""
-    return [
-        "## Machine",
-        "",
-        f"- CPUs (nproc): {box['nproc']}",
-        f"- CPU model: {box['cpu']}",
-        f"- Memory: {box['memory']}",
-        f"- PostgreSQL: {box['postgres']} ({box['postgres_settings']})",
-        f"- Python {box['python']}, Linux {box['kernel']}",
-        f"- Load average just before the measurement (1, 5, 15 min): {load[0]:.2f}, "
-        f"{load[1]:.2f}, {load[2]:.2f}. {note}",
-        "",
-    ]
-
-
-def machine(database_url: str) -> dict[str, str]:
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = "unknown"
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT version()").fetchone()
-        settings = [
-            (name, conn.execute(f"SHOW {name}").fetchone())
-            for name in ("shared_buffers", "work_mem", "effective_cache_size")
-        ]
-    postgres = str(row[0]).split(" on ")[0] if row else "unknown"
-    pg_settings = ", ".join(f"{name} {value[0]}" for name, value in settings if value)
-    return {
-        "nproc": str(len(os.sched_getaffinity(0))),
-        "memory": memory,
-        "cpu": cpu,
-        "postgres": postgres,
-        "postgres_settings": pg_settings,
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-    }
-
-
-def fmt_queries(result: Result) -> str:
-    if not result.queries:
-        return "-"
-    low, high = min(result.queries), max(result.queries)
-    median = statistics.median(result.queries)
-    return f"{median:g}" if low == high else f"{median:g} ({low}-{high})"
-
-
-def table(results: list[Result]) -> str:
-    lines = [
-        "| scenario | n | p50 ms | p95 ms | p99 ms | queries/request | target (p95) | result |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for r in results:
-        target = f"≤ {r.target_ms:g} ms" if r.target_ms else "-"
-        if not r.available:
-            lines.append(f"| {r.name} | - | - | - | - | - | {target} | not available |")
-            continue
-        if not r.timings:
-            lines.append(f"| {r.name} | 0 | - | - | - | - | {target} | **failed** |")
-            continue
-        verdict = "pass" if r.passed else "**miss**"
-        if r.errors:
-            verdict = f"**{r.errors} errors**"
-        lines.append(
-            f"| {r.name} | {len(r.timings)} | {r.percentile(0.5):.1f} | {r.percentile(0.95):.1f} "
-            f"| {r.percentile(0.99):.1f} | {fmt_queries(r)} | {target} | {verdict} |"
-        )
-    return "\n".join(lines)
-
-
 def report(
     results: list[Result],
     *,
@@ -523,19 +217,19 @@ def report(
     warmup: int,
     load: tuple[float, float, float],
 ) -> str:
-    today = datetime.now(tz=UTC).date().isoformat()
-    box = machine(database_url)
     gen: dict[str, Any] = {}
     if GENERATION_RESULTS.exists():
         gen = json.loads(GENERATION_RESULTS.read_text())
     out = [
-        f"# Forum benchmark, {today}",
+        f"# Forum benchmark, {today()}",
         "",
-        "Produced by `make bench` (bench/generate.py, then bench/run.py). Sequential requests over "
-        f"one keep-alive HTTP connection to gunicorn on {LOOPBACK} ({server.workers} gthread "
-        "workers, DEBUG off, Redis cache), signed in as an established member with an "
-        f"X-Session-Token; {warmup} warm-up requests then {requests} measured per scenario. "
-        "Queries per request come from the X-Query-Count header (QUERY_COUNT_HEADER=1).",
+        over_http(
+            "bench/generate.py, then bench/run.py",
+            server,
+            signed_in="signed in as an established member with an X-Session-Token;",
+            warmup=warmup,
+            requests=requests,
+        ),
         "",
         "## Results",
         "",
@@ -545,12 +239,10 @@ def report(
         f"search p95 ≤ {SEARCH_P95_MS:g} ms.",
         "",
     ]
-    notes = [f"- {r.name}: {r.note}" for r in results if r.note]
-    if notes:
-        out += ["Notes:", "", *notes, ""]
+    out += notes(results)
     out += [
         *machine_lines(
-            box,
+            database_url,
             load,
             "Anything else running on the machine shows in the latencies; the measurement "
             "itself keeps about two processes busy.",
@@ -605,19 +297,14 @@ def report(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=database_url_from_env())
-    parser.add_argument("--redis-url", default=redis_url_from_env())
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--max-seconds", type=float, default=90.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--output-dir", type=Path, default=BASE_DIR / "docs" / "benchmarks")
-    args = parser.parse_args()
-    require_loopback(args.database_url, what="The database URL")
-    require_loopback(args.redis_url, what="The Redis URL")
-    if not 1 <= args.requests <= 10_000 or not 0 <= args.warmup <= 1_000:
-        parser.error("--requests must be 1 to 10,000 and --warmup 0 to 1,000")
+    parser = http_bench_parser(
+        doc=__doc__ or "",
+        database_env="BENCH_DATABASE_URL",
+        database_url=DEFAULT_DATABASE_URL,
+        warmup=20,
+    )
+    # The data set is bench.generate's: measured as it is, never dropped here.
+    args = http_bench_args(parser, drops_database=False)
 
     targets = find_targets(args.database_url)
     print(f"Measuring against {database_name(args.database_url)!r}", flush=True)
@@ -651,12 +338,10 @@ def main() -> None:
         for r in results
     }
     (RESULTS_DIR / "run.json").write_text(json.dumps(raw, indent=1) + "\n")
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"forum-{datetime.now(tz=UTC).date().isoformat()}.md"
-    path.write_text(text)
+    path = write_report(args.output_dir, "forum", text)
     print()
     print(table(results))
-    print(f"\nWritten to {path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path}")
+    print(f"\nWritten to {shown(path)}")
     if any(r.errors for r in results):
         sys.exit("Some requests failed (see the table).")
     if any(r.available and not r.passed for r in results):

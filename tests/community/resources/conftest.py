@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from bench.lib.httpserver import LocalServer
 from tests import factories
 
 search_migration = importlib.import_module(
@@ -34,3 +35,12 @@ def curator_client(curator) -> APIClient:
     client = APIClient()
     client.force_login(curator)
     return client
+
+
+@pytest.fixture
+def server(settings):
+    """A real HTTP server on 127.0.0.1 (see bench/lib/httpserver.py) that the link checker
+    is allowed to reach."""
+    with LocalServer() as server:
+        settings.RESOURCES_LINK_CHECK_ALLOW = [server.allow]
+        yield server

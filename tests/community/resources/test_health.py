@@ -21,16 +21,8 @@ from community.resources.linkcheck import CheckResult
 from community.resources.models import LinkStatus, Resource, ResourceState
 from config.celery import app
 from tests import factories
-from tests.community.resources.httpserver import LocalServer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def server(settings):
-    with LocalServer() as server:
-        settings.RESOURCES_LINK_CHECK_ALLOW = [server.allow]
-        yield server
 
 
 @pytest.fixture

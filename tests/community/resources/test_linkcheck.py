@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from bench.lib.httpserver import LocalServer
 from community.resources.linkcheck import (
     REFUSED_ADDRESS,
     REFUSED_SCHEME,
@@ -15,19 +16,11 @@ from community.resources.linkcheck import (
     check_url,
     client_make,
 )
-from tests.community.resources.httpserver import LocalServer
 
 
 @pytest.fixture(autouse=True)
 def _library_ready():
     """Nothing here touches the database: no test database to prepare."""
-
-
-@pytest.fixture
-def server(settings):
-    with LocalServer() as server:
-        settings.RESOURCES_LINK_CHECK_ALLOW = [server.allow]
-        yield server
 
 
 @pytest.fixture

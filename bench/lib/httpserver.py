@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1, in a thread, for the link checker's tests and benchmark.
+"""A real HTTP server on 127.0.0.1, in a thread, for the link checker's benchmark and tests.
 
     with LocalServer() as server:
         settings.RESOURCES_LINK_CHECK_ALLOW = [server.allow]
