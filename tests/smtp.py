@@ -6,7 +6,6 @@ later"``); when it is empty the server accepts. ``server.on_message`` runs befor
 in the server's thread, and may return an answer of its own.
 """
 
-import socket
 import threading
 import time
 from collections import deque
@@ -17,11 +16,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.lib.servers import free_port
 
 
 class _Handler:

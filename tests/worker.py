@@ -9,10 +9,11 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bench.lib.servers import worker_command
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The site address given to workers (and to the test process): it is in every link, and its
@@ -38,25 +39,7 @@ class Worker:
         self.killed = False
 
     def command(self) -> list[str]:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "default,email",
-            "-P",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "INFO",
-            "-n",
-            f"{self.name}@%h",
-        ]
+        command = worker_command(self.name)
         if self.beat:
             # A fresh schedule file: beat starts counting its intervals from now.
             command += ["-B", "--schedule", str(self.directory / "beat-schedule")]
