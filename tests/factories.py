@@ -11,7 +11,7 @@ from accounts.models import Role, TrustLevel, User
 from community.forum.markdown import render_markdown
 from community.forum.models import Board, BoardVisibility, Post, PostingPolicy, PostState, Thread
 from community.resources.models import Resource, Tag
-from community.resources.services import months_after
+from community.resources.services.common import months_after
 
 PASSWORD = "a-long-test-password-42"
 

@@ -3,8 +3,3 @@ take back), ``curation`` (curators publish, edit, archive and review), ``reading
 saved list and "this helped me"); ``changes`` sets a resource's fields for both, and
 ``common`` holds the checks every write starts with. Callers import the submodule they use.
 """
-
-# The shared test factories schedule reviews with this, and import it from here.
-from community.resources.services.common import months_after
-
-__all__ = ["months_after"]

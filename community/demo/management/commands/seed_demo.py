@@ -15,9 +15,9 @@ from django.utils.functional import cached_property
 from accounts.models import Profile, Role, Treatment, TrustLevel, User, Visibility
 from accounts.services import staff_access_sync
 from community.demo.forum import DEMO_BOARDS, DEMO_MEMBERS, BoardSpec, ThreadSpec
+from community.demo.library import RESOURCES, demo_posts_link, demo_resources_load
 from community.forum.models import Board, Post, PostState, Thread
 from community.posting.services import post_create, thread_create
-from community.resources.demo import RESOURCES, demo_posts_link, demo_resources_load
 
 DEMO_PASSWORD = "demo-neck-2026"  # noqa: S105 (printed for the laptop demo only)
 

@@ -8,13 +8,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from community.forum.models import Post
-from community.resources.demo import (
+from community.demo.library import (
     RESOURCES,
     SUGGESTIONS,
     demo_resources_load,
     tag_name,
 )
+from community.forum.models import Post
 from community.resources.links import url_normalise
 from community.resources.models import Audience, Category, Resource, ResourceState, Tag
 from community.resources.selectors import resource_visible_to
@@ -23,6 +23,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 ALL = [*RESOURCES, *SUGGESTIONS]
+
+
+@pytest.fixture
+def curator(db):
+    """The demo library is curated by whoever loads it: here a curator of its own."""
+    return factories.CuratorFactory(username="careful_curator")
 
 
 def published() -> list[Resource]:
