@@ -28,21 +28,26 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Role, TrustLevel, User
+from accounts.models import TrustLevel, User
 from accounts.policies import check_not_suspended
-from community.forum import policies, selectors
+from community.forum import selectors
 from community.forum.models import Post, PostState
 from community.forum.policies import Viewer
 from community.forum.services import counters
 from community.forum.services.locks import locked_post
 from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction, Verb
+from community.moderation.policies import (
+    STAFF_ROLES,
+    Page,
+    check_can_moderate,
+    counts_toward_hiding,
+)
 from community.moderation.screening import moderator_ids, urgent_alert
 from community.moderation.services import author_tell
 from community.notifications.fanout import fanout_schedule, notify
 from community.notifications.kinds import Kind
 from config.api.errors import ApiError
 
-STAFF_ROLES = (Role.MODERATOR, Role.ADMIN)
 RESOLUTIONS = (FlagState.UPHELD, FlagState.DISMISSED)
 
 # The verbs that decide a post's state; the latest one says who hid a hidden post.
@@ -100,10 +105,6 @@ def _check_can_flag(*, flagger: User, post: Post) -> None:
         raise Http404
 
 
-def _counts_toward_hiding(flagger: User) -> bool:
-    return flagger.is_moderator or flagger.trust_level == TrustLevel.ESTABLISHED
-
-
 def _hiding_flag_count(*, post: Post) -> int:
     """Distinct established members (or moderators) with an open, non-crisis flag."""
     return (
@@ -146,7 +147,7 @@ def flag_create(*, flagger: Viewer, post_id: int, reason: str, note: str = "") -
     if reason == FlagReason.CRISIS:
         if not post.is_urgent:
             _mark_urgent(post=post, flag=flag)
-    elif _counts_toward_hiding(flagger) and (
+    elif counts_toward_hiding(flagger) and (
         flagger.is_moderator
         or _hiding_flag_count(post=post) >= settings.MODERATION_FLAG_HIDE_THRESHOLD
     ):
@@ -176,14 +177,6 @@ def flag_create(*, flagger: Viewer, post_id: int, reason: str, note: str = "") -
 # --- moderators resolve flags ----------------------------------------------------------------
 
 
-def check_can_moderate(*, user: Viewer) -> User:
-    """Moderation does not exist for anyone else (404); suspended moderators may not act."""
-    if not isinstance(user, User) or not user.is_moderator:
-        raise Http404
-    check_not_suspended(user=user)
-    return user
-
-
 def _hidden_by_flags(*, post: Post) -> bool:
     """Hidden, and the last decision about its state was members' (or a moderator's) flags,
     not a moderator hiding it by hand or upholding flags."""
@@ -205,7 +198,7 @@ def flag_resolve(*, moderator: Viewer, post_id: int, outcome: str, note: str = "
 
     Idempotent: with no open flag left it returns ``changed=False`` and writes nothing.
     """
-    actor = check_can_moderate(user=moderator)
+    actor = check_can_moderate(viewer=moderator)
     if outcome not in RESOLUTIONS:
         raise ApiError(
             "Choose upheld or dismissed.",
@@ -252,8 +245,7 @@ def flag_queue_for(*, viewer: Viewer) -> QuerySet[Post]:
 
     Ordered for keyset pagination on (queue_rank, first_flagged_at, id), all ascending.
     """
-    if not policies.is_moderator(viewer):
-        raise Http404
+    check_can_moderate(viewer=viewer, reading=Page.FLAGS)
     crisis = _open_flags_of_post().filter(reason=FlagReason.CRISIS)
     return (
         Post.objects.filter(Exists(_open_flags_of_post()))

@@ -1,4 +1,6 @@
-"""Flags: members report posts; moderators read the flag queue and resolve a post's flags."""
+"""Flags: members report posts; moderators read the flag queue and resolve a post's flags. A
+suspended moderator may read the queue but resolve nothing (403 ``suspended``): see
+``policies``."""
 
 import base64
 import binascii
@@ -6,34 +8,20 @@ import json
 from typing import Any, cast
 
 from django.db.models import DateTimeField, Field, IntegerField, Model, Q, QuerySet
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.policies import check_not_suspended
 from community.forum.models import Post
-from community.forum.policies import is_moderator
 from community.moderation import flags
 from community.moderation.api import flag_serializers as s
+from community.moderation.api.permissions import ModeratorsOnly
+from community.moderation.policies import Page
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
-
-
-class ModeratorsOnly(BasePermission):
-    """Moderation endpoints do not exist for anyone else: 404, never 401 or 403. Suspended
-    moderators may read but not act (403 ``suspended``)."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not is_moderator(request.user):
-            raise Http404
-        if request.method not in SAFE_METHODS:
-            check_not_suspended(user=request.user)
-        return True
 
 
 def _invalid_cursor() -> ApiError:
@@ -119,6 +107,7 @@ class FlagQueueViewSet(viewsets.GenericViewSet):
     """The moderators' flag queue."""
 
     permission_classes = [ModeratorsOnly]
+    moderation_page = Page.FLAGS
     queryset = Post.objects.none()
     serializer_class = s.FlagQueueItemSerializer
     pagination_class = FlagQueuePagination
@@ -143,6 +132,7 @@ class PostFlagResolveViewSet(viewsets.GenericViewSet):
     """Moderators close a post's open flags."""
 
     permission_classes = [ModeratorsOnly]
+    moderation_page = Page.FLAGS
     queryset = Post.objects.none()
     serializer_class = s.FlagResolutionSerializer
     lookup_value_regex = "[0-9]+"

@@ -1,5 +1,6 @@
 """The moderation API: the queue, the audit log and the verbs. Moderators and admins only; to
-everyone else these endpoints do not exist (404).
+everyone else these endpoints do not exist (404). A suspended moderator may use none of them
+(403 ``suspended``): see ``policies``.
 
 Each verb validates its input, calls one service and answers the new state with ``changed``.
 """
@@ -14,7 +15,6 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,20 +23,13 @@ from accounts.models import User
 from community.forum.models import Board, Post, Thread
 from community.moderation import selectors, services
 from community.moderation.api import serializers as s
+from community.moderation.api.permissions import ModeratorsOnly
 from community.moderation.models import ModerationAction
+from community.moderation.policies import Page
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
 
 PAGE_PARAMETERS = [OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)]
-
-
-class IsActiveModerator(BasePermission):
-    """404 to all but moderators and admins; 403 ``suspended`` to a suspended moderator, who
-    may not read the queue (members' held and crisis posts) either."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        services.check_moderator(moderator=request.user)
-        return True
 
 
 class QueuePagination(KeysetPagination):
@@ -93,7 +86,8 @@ def _id(pk: str) -> int:
 class QueueViewSet(viewsets.GenericViewSet):
     """Posts waiting for a moderator: crisis posts first, then the longest waiting."""
 
-    permission_classes = [IsActiveModerator]
+    permission_classes = [ModeratorsOnly]
+    moderation_page = Page.QUEUE
     serializer_class = s.QueueItemSerializer
     pagination_class = QueuePagination
     queryset = Post.objects.none()
@@ -109,7 +103,8 @@ class QueueViewSet(viewsets.GenericViewSet):
 class ActionViewSet(viewsets.GenericViewSet):
     """The audit log of every moderator verb, newest first. Read-only, as the log is."""
 
-    permission_classes = [IsActiveModerator]
+    permission_classes = [ModeratorsOnly]
+    moderation_page = Page.AUDIT_LOG
     serializer_class = s.ActionSerializer
     pagination_class = KeysetPagination
     queryset = ModerationAction.objects.none()
@@ -130,7 +125,7 @@ _POST_VERB_WITH_REASON = extend_schema(
 class PostModerationViewSet(viewsets.GenericViewSet):
     """Approve, reject, hide and restore a post; clear its urgent mark."""
 
-    permission_classes = [IsActiveModerator]
+    permission_classes = [ModeratorsOnly]
     serializer_class = s.ModeratedPostSerializer
     queryset = Post.objects.none()
     lookup_value_regex = "[0-9]+"
@@ -175,7 +170,7 @@ _THREAD_VERB = extend_schema(request=None, responses=s.ModeratedThreadSerializer
 class ThreadModerationViewSet(viewsets.GenericViewSet):
     """Lock, unlock, pin, unpin and move a thread."""
 
-    permission_classes = [IsActiveModerator]
+    permission_classes = [ModeratorsOnly]
     serializer_class = s.ModeratedThreadSerializer
     queryset = Thread.objects.none()
     lookup_value_regex = "[0-9]+"
@@ -225,7 +220,7 @@ _MEMBER_VERB = extend_schema(request=None, responses=s.ModeratedMemberSerializer
 class MemberModerationViewSet(viewsets.GenericViewSet):
     """Suspend and lift, verify a clinician, set trust: a member addressed by pseudonym."""
 
-    permission_classes = [IsActiveModerator]
+    permission_classes = [ModeratorsOnly]
     serializer_class = s.ModeratedMemberSerializer
     queryset = User.objects.none()
     lookup_field = "username"

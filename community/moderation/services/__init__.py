@@ -1,6 +1,6 @@
-"""Moderator verbs. Each checks permission itself, locks the row it changes, is idempotent (a
-repeat changes nothing and writes nothing) and writes exactly one ``ModerationAction`` when it
-acts. The API and the admin actions call these same functions.
+"""Moderator verbs. Each checks permission itself (``policies.check_can_moderate``), locks the
+row it changes, is idempotent (a repeat changes nothing and writes nothing) and writes exactly
+one ``ModerationAction`` when it acts. The API and the admin actions call these same functions.
 
 Locks are taken post, then thread, then boards (in id order), then members: the order the
 posting services use, through the same helpers (``community.forum.services.locks``), so verbs
@@ -11,7 +11,6 @@ from community.moderation.services.common import (
     REASON_MAX_LENGTH,
     Result,
     author_tell,
-    check_moderator,
 )
 from community.moderation.services.members import (
     member_lift_suspension,
@@ -40,7 +39,6 @@ __all__ = [
     "REASON_MAX_LENGTH",
     "Result",
     "author_tell",
-    "check_moderator",
     "member_lift_suspension",
     "member_set_trust",
     "member_suspend",

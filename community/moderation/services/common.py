@@ -1,17 +1,15 @@
-"""What every moderator verb shares: the result type, the moderator check, input checks, the
-member's row lock, the audit row and telling an author. The forum's rows are locked by
-``community.forum.services.locks``."""
+"""What every moderator verb shares: the result type, input checks, the member's row lock, the
+audit row and telling an author. Who may act is ``policies.check_can_moderate``; the forum's
+rows are locked by ``community.forum.services.locks``."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.policies import check_not_suspended
 from community.forum.models import Post
 from community.moderation.models import ModerationAction
 from community.notifications.fanout import notify
@@ -31,15 +29,6 @@ class Result(Generic[T]):
 
 
 # --- shared checks and helpers -----------------------------------------------------------------
-
-
-def check_moderator(*, moderator: User | AnonymousUser) -> User:
-    """The verbs do not exist for anyone but moderators and admins (404, like anything a viewer
-    may not see); a suspended moderator is refused with 403 ``suspended``."""
-    if not isinstance(moderator, User) or not moderator.is_moderator:
-        raise Http404
-    check_not_suspended(user=moderator)
-    return moderator
 
 
 def invalid(field: str, message: str) -> ApiError:

@@ -9,36 +9,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Role, TrustLevel, User
+from accounts.models import TrustLevel, User
 from community.forum.models import Post, PostState
 from community.moderation.models import Verb
+from community.moderation.policies import check_can_moderate, check_can_suspend
 from community.moderation.services.common import (
     Result,
-    check_moderator,
     clean_reason,
     future,
     invalid,
     locked_member,
     log_action,
 )
-from config.api.errors import ApiError
-
-
-def _check_can_suspend(*, actor: User, target: User, lifting: bool) -> None:
-    """Nobody suspends themselves or an admin; only an admin suspends a moderator."""
-    verb = "lift the suspension of" if lifting else "suspend"
-    if target.pk == actor.pk:
-        raise ApiError(
-            f"You cannot {verb} your own account.", code="cannot_suspend_self", status_code=403
-        )
-    if target.role == Role.ADMIN:
-        raise ApiError(f"You cannot {verb} an admin.", code="cannot_suspend_admin", status_code=403)
-    if target.role == Role.MODERATOR and actor.role != Role.ADMIN:
-        raise ApiError(
-            f"Only an admin can {verb} a moderator.",
-            code="cannot_suspend_moderator",
-            status_code=403,
-        )
 
 
 def sessions_end(*, user_id: int) -> None:
@@ -55,11 +37,11 @@ def member_suspend(
 ) -> Result[User]:
     """Suspends a member until a date: they may read but not write, and every session and app
     token they hold ends now. Idempotent for the same end date; a new date replaces the old."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     reason = clean_reason(reason, required=True)
     until = future(until, field="until")
     member = locked_member(user_id=user_id)
-    _check_can_suspend(actor=actor, target=member, lifting=False)
+    check_can_suspend(actor=actor, target=member, lifting=False)
     if member.suspended_until == until:
         return Result(member, changed=False)
     previous = member.suspended_until if member.is_suspended() else None
@@ -82,9 +64,9 @@ def member_suspend(
 @transaction.atomic
 def member_lift_suspension(*, moderator: User | AnonymousUser, user_id: int) -> Result[User]:
     """Ends a suspension now. Idempotent: a member who is not suspended is left as they are."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     member = locked_member(user_id=user_id)
-    _check_can_suspend(actor=actor, target=member, lifting=True)
+    check_can_suspend(actor=actor, target=member, lifting=True)
     if not member.is_suspended() or member.suspended_until is None:
         return Result(member, changed=False)
     was_until = member.suspended_until
@@ -105,7 +87,7 @@ def member_verify_clinician(
 ) -> Result[User]:
     """Gives a member the clinician badge, checked by this moderator, until ``expires_at``
     (None: no expiry). Idempotent for a valid badge with the same expiry."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     if expires_at is not None:
         expires_at = future(expires_at, field="expires_at")
     member = locked_member(user_id=user_id)
@@ -131,7 +113,7 @@ def member_set_trust(
     *, moderator: User | AnonymousUser, user_id: int, trust_level: str
 ) -> Result[User]:
     """Sets a member's trust by hand (a new member's posts may be held). Idempotent."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     if trust_level not in TrustLevel.values:
         raise invalid("trust_level", f"Choose one of: {', '.join(TrustLevel.values)}.")
     member = locked_member(user_id=user_id)

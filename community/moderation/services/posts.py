@@ -9,10 +9,10 @@ from community.forum.models import Post, PostState
 from community.forum.services import counters
 from community.forum.services.locks import locked_post, locked_thread
 from community.moderation.models import Flag, FlagState, Verb
+from community.moderation.policies import check_can_moderate
 from community.moderation.services.common import (
     Result,
     author_tell,
-    check_moderator,
     clean_reason,
     log_action,
     wrong_state,
@@ -26,7 +26,7 @@ from community.notifications.kinds import Kind
 def post_approve(*, moderator: User | AnonymousUser, post_id: int) -> Result[Post]:
     """Publishes a held post: counted, its watchers told, its author told (and made established
     when they have earned it). Idempotent: approving a published post changes nothing."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     post = locked_post(post_id=post_id)
     if post.state == PostState.PUBLISHED:
         return Result(post, changed=False)
@@ -47,7 +47,7 @@ def post_approve(*, moderator: User | AnonymousUser, post_id: int) -> Result[Pos
 def post_reject(*, moderator: User | AnonymousUser, post_id: int, reason: str) -> Result[Post]:
     """Declines a held post with a reason its author is sent; they still see the post, nobody
     else ever does. Idempotent: rejecting a rejected post changes nothing."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     reason = clean_reason(reason, required=True)
     post = locked_post(post_id=post_id)
     if post.state == PostState.REJECTED:
@@ -83,7 +83,7 @@ def post_reject(*, moderator: User | AnonymousUser, post_id: int, reason: str) -
 def post_hide(*, moderator: User | AnonymousUser, post_id: int, reason: str = "") -> Result[Post]:
     """Takes a published post out of view (never deleted: moderators hide, they do not erase)
     and tells its author. Idempotent: hiding a hidden post changes nothing."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     reason = clean_reason(reason, required=False)
     post = locked_post(post_id=post_id)
     if post.state == PostState.HIDDEN:
@@ -114,7 +114,7 @@ def post_hide(*, moderator: User | AnonymousUser, post_id: int, reason: str = ""
 def post_restore(*, moderator: User | AnonymousUser, post_id: int) -> Result[Post]:
     """Publishes a hidden post again and counts it. Watchers are not told a second time: they
     heard of the post when it was first published. Idempotent."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     post = locked_post(post_id=post_id)
     if post.state == PostState.PUBLISHED:
         return Result(post, changed=False)
@@ -140,7 +140,7 @@ def post_clear_urgent(
     """A moderator has looked after a post marked urgent (a member may be in crisis): it leaves
     the top of the queue and, if it is published, returns to public view and search.
     Idempotent."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     reason = clean_reason(reason, required=False)
     post = locked_post(post_id=post_id)
     if not post.is_urgent:

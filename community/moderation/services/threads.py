@@ -9,13 +9,14 @@ from accounts.models import User
 from community.forum.models import Board, PostState, Thread
 from community.forum.services.locks import locked_boards, locked_thread
 from community.moderation.models import Verb
-from community.moderation.services.common import Result, check_moderator, invalid, log_action
+from community.moderation.policies import check_can_moderate
+from community.moderation.services.common import Result, invalid, log_action
 
 
 def _thread_set(
     *, moderator: User | AnonymousUser, thread_id: int, field: str, value: bool, verb: str
 ) -> Result[Thread]:
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     thread = locked_thread(thread_id=thread_id)
     if getattr(thread, field) == value:
         return Result(thread, changed=False)
@@ -89,7 +90,7 @@ def thread_move(
 ) -> Result[Thread]:
     """Moves a thread, with its posts and counts, to another board. Moving it to the board it
     is in changes nothing."""
-    actor = check_moderator(moderator=moderator)
+    actor = check_can_moderate(viewer=moderator)
     thread = locked_thread(thread_id=thread_id)
     if thread.board_id == board_id:
         return Result(thread, changed=False)
