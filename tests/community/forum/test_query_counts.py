@@ -9,14 +9,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from community.forum.models import Board, BoardVisibility, PostState, ReactionKind, Thread
 from community.forum.services import following, reactions
 from tests import factories
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -144,16 +143,10 @@ def expected_items(endpoint: str, viewer: str, n: int) -> int:
     return n
 
 
-def capture(client: APIClient, path: str) -> tuple[list[dict], object]:
-    client.get(path)  # warm up: anything cached per process is loaded before counting
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
+def get(client: APIClient, path: str) -> object:
+    response = client.get(path)
     assert response.status_code == 200, response.content
-    return queries.captured_queries, response.json()
-
-
-def listing(queries: list[dict]) -> str:
-    return "\n".join(f"  {i}. {query['sql']}" for i, query in enumerate(queries, 1))
+    return response.json()
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])
@@ -166,21 +159,19 @@ def test_queries_do_not_grow_with_the_number_of_items(endpoint, viewer, member):
         client.force_login(member)
     path = path_of(forum)
 
-    grow(forum, FEW)
-    few, body = capture(client, path)
-    if is_list:
-        assert len(results(body)) == expected_items(endpoint, viewer, FEW)
-
-    grow(forum, MANY)
-    many, body = capture(client, path)
-    if is_list:
-        assert len(results(body)) == expected_items(endpoint, viewer, MANY)
-
-    assert len(many) == len(few), (
-        f"{path} as {viewer}: {len(few)} queries for {FEW} items, "
-        f"{len(many)} for {MANY}.\n"
-        f"With {FEW}:\n{listing(few)}\nWith {MANY}:\n{listing(many)}"
+    # Warmed up: anything cached per process is loaded before counting.
+    few, many = assert_constant_queries(
+        lambda _n: get(client, path),
+        grow=lambda _have, n: grow(forum, n),
+        small=FEW,
+        large=MANY,
+        warm_up=True,
+        what=f"{path} as {viewer}",
     )
+
+    if is_list:
+        assert len(results(few)) == expected_items(endpoint, viewer, FEW)
+        assert len(results(many)) == expected_items(endpoint, viewer, MANY)
 
 
 def test_member_sees_their_reactions_and_own_posts_on_a_full_page(member):

@@ -3,8 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -14,6 +12,7 @@ from community.moderation.models import ModerationAction, Verb
 from community.posting import services as posting
 from tests import factories
 from tests.factories import PASSWORD, BoardFactory, make_reply, make_thread
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -667,17 +666,13 @@ def test_the_queue_costs_the_same_queries_for_2_and_25_posts(moderator_client):
         factories.UserFactory(display_name=""),
     ]
 
-    def measure(n: int) -> list[dict]:
-        _grow_queue(board, thread, authors, n)
-        moderator_client.get(f"{MOD}/queue")
-        with CaptureQueriesContext(connection) as queries:
-            response = moderator_client.get(f"{MOD}/queue")
+    def listed(n: int) -> None:
+        response = moderator_client.get(f"{MOD}/queue")
         assert len(response.json()["results"]) == n
-        return queries.captured_queries
 
-    few, many = measure(2), measure(25)
-
-    assert len(few) == len(many), "\n".join(q["sql"] for q in many)
+    assert_constant_queries(
+        listed, grow=lambda _have, n: _grow_queue(board, thread, authors, n), warm_up=True
+    )
 
 
 # --- the audit log ---------------------------------------------------------------------------
@@ -706,7 +701,7 @@ def test_the_audit_log_costs_the_same_queries_for_2_and_25_actions(moderator_cli
     threads = [published_thread() for _ in range(25)]
     other_moderator = client_for(factories.ModeratorFactory())
 
-    def measure(n: int) -> int:
+    def grow(_have: int, n: int) -> None:
         # Actions of different verbs, by different moderators, on threads and on members.
         while ModerationAction.objects.count() < n:
             i = ModerationAction.objects.count()
@@ -718,12 +713,12 @@ def test_the_audit_log_costs_the_same_queries_for_2_and_25_actions(moderator_cli
             else:
                 member = factories.UserFactory()
                 verb(client, f"members/{member.username}/trust", {"trust_level": "new"})
-        with CaptureQueriesContext(connection) as queries:
-            response = moderator_client.get(f"{MOD}/actions")
-        assert len(response.json()["results"]) == n
-        return len(queries.captured_queries)
 
-    assert measure(2) == measure(25)
+    def listed(n: int) -> None:
+        response = moderator_client.get(f"{MOD}/actions")
+        assert len(response.json()["results"]) == n
+
+    assert_constant_queries(listed, grow=grow)
 
 
 def test_clearing_the_urgent_mark_takes_a_post_off_the_queue_once(moderator_client):

@@ -27,6 +27,7 @@ from community.moderation import limits
 from config.api.errors import ApiError
 from tests import factories
 from tests.factories import BoardFactory, make_reply, make_thread
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -532,11 +533,15 @@ def test_the_limits_let_an_urgent_post_through_but_check_its_links(new_member, t
 # --- Query cost ------------------------------------------------------------------------------
 
 
+def replied(client: APIClient, thread: Thread) -> None:
+    response = reply(client, thread)
+    assert response.status_code == 201, response.content
+
+
 def reply_queries(client: APIClient, thread: Thread, time_machine) -> int:
     later(time_machine, FLOOD)
     with CaptureQueriesContext(connection) as queries:
-        response = reply(client, thread)
-    assert response.status_code == 201, response.content
+        replied(client, thread)
     return len(queries)
 
 
@@ -549,12 +554,11 @@ def test_the_reply_query_count_does_not_grow_with_the_authors_history(
     at(time_machine, user.date_joined + timedelta(minutes=1))
     reply(client, open_thread)  # warm up: anything loaded once per process is loaded
 
-    history(author=user, thread=open_thread, n=1)
-    few = reply_queries(client, open_thread, time_machine)
-    history(author=user, thread=open_thread, n=5)
-    many = reply_queries(client, open_thread, time_machine)
+    def grow(have: int, want: int) -> None:
+        history(author=user, thread=open_thread, n=want - have)
+        later(time_machine, FLOOD)
 
-    assert many == few
+    assert_constant_queries(lambda _n: replied(client, open_thread), grow=grow, small=1, large=6)
 
 
 def test_an_established_member_pays_at_most_one_query_for_the_limits(

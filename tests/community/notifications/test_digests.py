@@ -10,8 +10,6 @@ from datetime import datetime
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from community.forum.models import Post, PostingPolicy, PostState, SubscriptionLevel
 from community.forum.services.following import subscription_set
@@ -22,6 +20,7 @@ from community.notifications.kinds import Delivery, Kind
 from community.notifications.models import EmailDelivery, Notification
 from community.notifications.preferences import preferences_update
 from tests import factories
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -316,17 +315,20 @@ def test_closed_accounts_and_members_without_an_address_get_no_digest(
 def test_building_digests_costs_one_update_per_member_not_a_query_per_item(
     thread, reply_at, django_capture_on_commit_callbacks
 ):
-    def queries_for(members: int, when: str) -> int:
+    days = {2: "2025-01-07T08:00:00+00:00", 6: "2025-01-08T08:00:00+00:00"}
+
+    def grow(_have: int, members: int) -> None:
+        """``members`` more readers, each with a digest of two replies due on their day."""
+        when = days[members]
         readers = [_member(**{REPLY: Delivery.DAILY}) for _ in range(members)]
         _watch(thread, *readers)
         day = when[:10]
         reply_at(f"{day}T01:00:00+00:00")
         reply_at(f"{day}T02:00:00+00:00")
         Notification.objects.exclude(recipient__in=readers).update(read_at=at(when))
-        with time_machine.travel(at(when), tick=False), CaptureQueriesContext(connection) as seen:
-            assert digests_build() == members
-        return len(seen)
 
-    few = queries_for(2, "2025-01-07T08:00:00+00:00")
-    many = queries_for(6, "2025-01-08T08:00:00+00:00")
-    assert many - few == 4
+    def build(members: int) -> None:
+        with time_machine.travel(at(days[members]), tick=False):
+            assert digests_build() == members
+
+    assert_constant_queries(build, grow=grow, small=2, large=6, per_item=1)

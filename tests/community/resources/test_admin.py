@@ -5,9 +5,7 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.services import staff_access_sync
@@ -15,6 +13,7 @@ from community.moderation.models import ModerationAction, Verb
 from community.resources.models import Resource, ResourceState
 from tests import factories
 from tests.factories import make_resource
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -132,17 +131,17 @@ def test_a_resource_a_curator_adds_is_published(curator_admin):
 
 
 def test_the_list_costs_the_same_for_2_or_25_resources(curator_admin):
-    def count(n: int) -> int:
+    def grow(_have: int, n: int) -> None:
         Resource.objects.all().delete()
         for i in range(n):
             make_resource(title=f"R{i}", suggested_by=factories.UserFactory())
-        with CaptureQueriesContext(connection) as queries:
-            response = curator_admin.get(LIST)
+
+    def listed(n: int) -> None:
+        response = curator_admin.get(LIST)
         assert response.status_code == 200
         assert len(response.context["cl"].result_list) == n
-        return len(queries)
 
-    assert count(2) == count(25)
+    assert_constant_queries(listed, grow=grow)
 
 
 def test_moderators_curate_in_the_admin_and_members_cannot_enter(groups):

@@ -4,8 +4,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community.moderation.models import ModerationAction, Verb
@@ -14,6 +12,7 @@ from community.resources.models import HelpfulMark, LinkStatus, Resource, Resour
 from community.resources.services import curation
 from tests import factories
 from tests.factories import make_resource
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -155,18 +154,17 @@ def test_pages_follow_the_cursor_without_repeats(anon_client):
 def test_list_queries_do_not_grow_with_the_page(who, anon_client, member_client, curator_client):
     client = {"visitor": anon_client, "member": member_client, "curator": curator_client}[who]
 
-    def count(n: int) -> int:
+    def grow(_have: int, n: int) -> None:
         Resource.objects.all().delete()
         for i in range(n):
             make_resource(
                 title=f"Resource {i}", tags=("a", "b"), suggested_by=factories.UserFactory()
             )
-        with CaptureQueriesContext(connection) as queries:
-            assert len(titles(client.get(LIBRARY, {"tag": "a", "page_size": 25}))) == n
-        return len(queries)
 
-    few, many = count(2), count(25)
-    assert few == many, f"{few} queries for 2 resources, {many} for 25"
+    def listed(n: int) -> None:
+        assert len(titles(client.get(LIBRARY, {"tag": "a", "page_size": 25}))) == n
+
+    assert_constant_queries(listed, grow=grow, what=f"the library as {who}")
 
 
 # --- suggesting ---------------------------------------------------------------------------
@@ -457,17 +455,16 @@ def test_tags_list_everything_to_filter_by(anon_client):
 
 
 def test_the_saved_list_costs_the_same_for_2_or_25(member, member_client):
-    def count(n: int) -> int:
+    def grow(_have: int, n: int) -> None:
         Resource.objects.all().delete()
         for i in range(n):
             resource = make_resource(title=f"Saved {i}", tags=("a",))
             member_client.put(f"{LIBRARY}/{resource.pk}/saved")
-        with CaptureQueriesContext(connection) as queries:
-            assert len(titles(member_client.get(SAVED, {"page_size": 25}))) == n
-        return len(queries)
 
-    few, many = count(2), count(25)
-    assert few == many, f"{few} queries for 2 saved resources, {many} for 25"
+    def listed(n: int) -> None:
+        assert len(titles(member_client.get(SAVED, {"page_size": 25}))) == n
+
+    assert_constant_queries(listed, grow=grow, what="the saved list")
 
 
 @pytest.mark.parametrize(
@@ -594,13 +591,16 @@ def test_withdrawing_a_waiting_suggestion(member, member_client, curator_client)
 
 
 def test_the_detail_costs_the_same_whatever_its_tags(member_client):
-    def count(tags: tuple[str, ...]) -> int:
-        resource = make_resource(url=f"https://ex.org/{len(tags)}", tags=tags)
-        with CaptureQueriesContext(connection) as queries:
-            assert member_client.get(f"{LIBRARY}/{resource.pk}").status_code == 200
-        return len(queries)
+    resources = {}
 
-    assert count(("a",)) == count(tuple(f"tag-{n}" for n in range(8)))
+    def grow(_have: int, n: int) -> None:
+        tags = ("a",) if n == 1 else tuple(f"tag-{k}" for k in range(n))
+        resources[n] = make_resource(url=f"https://ex.org/{len(tags)}", tags=tags)
+
+    def detail(n: int) -> None:
+        assert member_client.get(f"{LIBRARY}/{resources[n].pk}").status_code == 200
+
+    assert_constant_queries(detail, grow=grow, small=1, large=8, what="tags")
 
 
 def test_a_suspended_curator_reads_but_cannot_curate(curator, curator_client):

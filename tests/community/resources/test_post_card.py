@@ -1,13 +1,12 @@
 """A post can point to a library resource; the thread shows it as a card."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from community.forum.models import Draft, Post
 from community.resources.models import Resource, ResourceState
 from tests import factories
 from tests.factories import BoardFactory, make_resource, make_thread
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +97,7 @@ def test_only_published_resources_can_be_linked(member, member_client, thread, w
 
 
 def test_cards_cost_no_query_per_post(anon_client, thread):
-    def count(n: int) -> int:
+    def grow(_have: int, n: int) -> None:
         Post.objects.filter(thread=thread, position__gt=1).delete()
         for i in range(n):
             resource = make_resource(title=f"R{i}")
@@ -106,9 +105,11 @@ def test_cards_cost_no_query_per_post(anon_client, thread):
                 thread=thread, author=factories.UserFactory(), body=f"Reply {i}"
             )
             Post.objects.filter(pk=reply.pk).update(resource=resource)
-        with CaptureQueriesContext(connection) as queries:
-            rows = anon_client.get(posts_url(thread), {"page_size": 50}).json()["results"]
-        assert sum(1 for row in rows if row["resource"]) == n
-        return len(queries)
 
-    assert count(2) == count(25)
+    def cards(_n: int) -> int:
+        rows = anon_client.get(posts_url(thread), {"page_size": 50}).json()["results"]
+        return sum(1 for row in rows if row["resource"])
+
+    shown = assert_constant_queries(cards, grow=grow)
+
+    assert shown == (2, 25)
