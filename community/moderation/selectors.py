@@ -1,14 +1,31 @@
-"""Reads for moderators: the queue of posts waiting for them, and the audit log.
+"""Reads for moderation: the queue of posts waiting for moderators, the audit log and the flag
+queue.
 
-Only moderators reach these (the API answers 404 to everyone else, the admin site is staff
-only), so they are not narrowed by viewer.
+Only moderators reach the queue and the log (the API answers 404 to everyone else, the admin
+site is staff only), so they are not narrowed by viewer; the flag queue checks its viewer
+itself.
 """
 
-from django.db.models import Q, QuerySet
+from collections import Counter
+
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from community.forum.models import Post, PostState
+from community.forum.policies import Viewer
 from community.forum.selectors import AUTHOR_CARD_FIELDS
-from community.moderation.models import ModerationAction
+from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction
+from community.moderation.policies import Page, check_can_moderate
 
 # The queue's order, for keyset pagination: crisis posts first, then the longest waiting.
 QUEUE_KEYS = ("is_urgent", "created_at", "id")
@@ -74,3 +91,51 @@ def action_list() -> QuerySet[ModerationAction]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+# --- the flag queue --------------------------------------------------------------------------
+
+
+def _open_flags_of_post() -> QuerySet[Flag]:
+    return Flag.objects.filter(post_id=OuterRef("pk"), state=FlagState.OPEN)
+
+
+def flag_queue_for(*, viewer: Viewer) -> QuerySet[Post]:
+    """Posts with open flags for moderators: urgent or crisis-flagged ones first, then the one
+    waiting longest. Each carries its open flags (``open_flag_list``, one query per page).
+
+    Ordered for keyset pagination on (queue_rank, first_flagged_at, id), all ascending.
+    """
+    check_can_moderate(viewer=viewer, reading=Page.FLAGS)
+    crisis = _open_flags_of_post().filter(reason=FlagReason.CRISIS)
+    return (
+        Post.objects.filter(Exists(_open_flags_of_post()))
+        .annotate(
+            queue_rank=Case(
+                When(is_urgent=True, then=Value(0)),
+                When(Exists(crisis), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            first_flagged_at=Subquery(
+                _open_flags_of_post().order_by("created_at").values("created_at")[:1]
+            ),
+        )
+        .select_related("author", "thread__board")
+        .prefetch_related(
+            Prefetch(
+                "flags",
+                queryset=Flag.objects.filter(state=FlagState.OPEN)
+                .select_related("flagger")
+                .order_by("created_at", "id"),
+                to_attr="open_flag_list",
+            )
+        )
+        .order_by("queue_rank", "first_flagged_at", "id")
+    )
+
+
+def reason_counts(flags: list[Flag]) -> dict[str, int]:
+    """How many open flags give each reason (every reason present, zero when none)."""
+    counted = Counter(flag.reason for flag in flags)
+    return {reason: counted.get(reason, 0) for reason in FlagReason.values}

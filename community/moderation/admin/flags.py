@@ -9,11 +9,11 @@ from django.db.models import Case, F, QuerySet, When
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from community.moderation import flags
 from community.moderation.models import (
     Flag,
     FlagState,
 )
+from community.moderation.services import flags
 from config.admin_shared import (
     PlainActionCheckbox,
     Tally,

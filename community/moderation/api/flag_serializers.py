@@ -8,8 +8,8 @@ from rest_framework import serializers
 from accounts.api.serializers import AuthorCardSerializer, author_card
 from accounts.models import Role, TrustLevel
 from community.forum.models import Post, PostState
-from community.moderation.flags import reason_counts
 from community.moderation.models import Flag, FlagReason, FlagState
+from community.moderation.selectors import reason_counts
 from config.api.fields import StrictCharField
 
 NOTE_MAX = 1000

@@ -16,10 +16,11 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from community.forum.models import Post
-from community.moderation import flags
+from community.moderation import selectors
 from community.moderation.api import flag_serializers as s
 from community.moderation.api.permissions import ModeratorsOnly
 from community.moderation.policies import Page
+from community.moderation.services import flags
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
 
@@ -123,7 +124,7 @@ class FlagQueueViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         paginator = FlagQueuePagination()
         page = paginator.paginate_queryset(
-            flags.flag_queue_for(viewer=request.user), request, view=self
+            selectors.flag_queue_for(viewer=request.user), request, view=self
         )
         return paginator.get_paginated_response(s.FlagQueueItemSerializer(page, many=True).data)
 

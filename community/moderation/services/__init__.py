@@ -1,6 +1,9 @@
-"""Moderator verbs. Each checks permission itself (``policies.check_can_moderate``), locks the
-row it changes, is idempotent (a repeat changes nothing and writes nothing) and writes exactly
-one ``ModerationAction`` when it acts. The API and the admin actions call these same functions.
+"""Moderation's writes: the moderator verbs (``posts``, ``threads``, ``members``), and members'
+flags and their resolution (``flags``).
+
+Each verb checks permission itself (``policies.check_can_moderate``), locks the row it changes,
+is idempotent (a repeat changes nothing and writes nothing) and writes exactly one
+``ModerationAction`` when it acts. The API and the admin actions call these same functions.
 
 Locks are taken post, then thread, then boards (in id order), then members: the order the
 posting services use, through the same helpers (``community.forum.services.locks``), so verbs

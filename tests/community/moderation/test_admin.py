@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, TrustLevel, User
 from community.forum.models import Board, Post, PostingPolicy, PostState, Thread
-from community.moderation import flags, services
+from community.moderation import services
 from community.moderation.models import Flag, FlagState, ModerationAction, Verb, WatchedWord
+from community.moderation.services import flags
 from community.notifications.kinds import Kind
 from community.notifications.models import Notification
 from tests import factories

@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from community.forum.models import Board, Post, PostingPolicy, PostState, Thread
-from community.moderation import flags
 from community.moderation.models import Flag, FlagState
+from community.moderation.services import flags
 from community.notifications.kinds import Kind
 from tests import factories
 from tests.factories import BoardFactory, make_reply, make_thread

@@ -10,8 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from community.forum.models import Board, BoardVisibility, Post, PostState, Thread
-from community.moderation import flags
 from community.moderation.models import Flag, FlagState, ModerationAction, Verb
+from community.moderation.services import flags
 from community.notifications.kinds import Kind
 from community.notifications.models import Notification
 from tests import factories

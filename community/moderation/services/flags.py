@@ -1,4 +1,5 @@
 """Members' flags: reporting a post, the post hiding itself, and moderators resolving flags.
+The flag queue is read through ``selectors.flag_queue_for``.
 
 Every write takes the post's row lock first (then the thread's, like withdrawing does), so two
 flags or two resolutions arriving together count once and write one audit row.
@@ -8,23 +9,11 @@ stays visible while it waits is ``MODERATION_CRISIS_VISIBILITY``'s decision, and
 may be in crisis must not be silenced by members worried about them.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import (
-    Case,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -36,14 +25,9 @@ from community.forum.policies import Viewer
 from community.forum.services import counters
 from community.forum.services.locks import locked_post
 from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction, Verb
-from community.moderation.policies import (
-    STAFF_ROLES,
-    Page,
-    check_can_moderate,
-    counts_toward_hiding,
-)
+from community.moderation.policies import STAFF_ROLES, check_can_moderate, counts_toward_hiding
 from community.moderation.screening import moderator_ids, urgent_alert
-from community.moderation.services import author_tell
+from community.moderation.services.common import author_tell
 from community.notifications.fanout import fanout_schedule, notify
 from community.notifications.kinds import Kind
 from config.api.errors import ApiError
@@ -230,51 +214,3 @@ def flag_resolve(*, moderator: Viewer, post_id: int, outcome: str, note: str = "
         data={"flags": len(flag_ids), "from_state": before, "to_state": post.state},
     )
     return ResolveResult(changed=True, resolved=len(flag_ids), post=post)
-
-
-# --- the flag queue --------------------------------------------------------------------------
-
-
-def _open_flags_of_post() -> QuerySet[Flag]:
-    return Flag.objects.filter(post_id=OuterRef("pk"), state=FlagState.OPEN)
-
-
-def flag_queue_for(*, viewer: Viewer) -> QuerySet[Post]:
-    """Posts with open flags for moderators: urgent or crisis-flagged ones first, then the one
-    waiting longest. Each carries its open flags (``open_flag_list``, one query per page).
-
-    Ordered for keyset pagination on (queue_rank, first_flagged_at, id), all ascending.
-    """
-    check_can_moderate(viewer=viewer, reading=Page.FLAGS)
-    crisis = _open_flags_of_post().filter(reason=FlagReason.CRISIS)
-    return (
-        Post.objects.filter(Exists(_open_flags_of_post()))
-        .annotate(
-            queue_rank=Case(
-                When(is_urgent=True, then=Value(0)),
-                When(Exists(crisis), then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            first_flagged_at=Subquery(
-                _open_flags_of_post().order_by("created_at").values("created_at")[:1]
-            ),
-        )
-        .select_related("author", "thread__board")
-        .prefetch_related(
-            Prefetch(
-                "flags",
-                queryset=Flag.objects.filter(state=FlagState.OPEN)
-                .select_related("flagger")
-                .order_by("created_at", "id"),
-                to_attr="open_flag_list",
-            )
-        )
-        .order_by("queue_rank", "first_flagged_at", "id")
-    )
-
-
-def reason_counts(flags: list[Flag]) -> dict[str, int]:
-    """How many open flags give each reason (every reason present, zero when none)."""
-    counted = Counter(flag.reason for flag in flags)
-    return {reason: counted.get(reason, 0) for reason in FlagReason.values}
