@@ -8,6 +8,9 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
+# Headless Chromium for the browser tests.
+from tests.browser import browser  # noqa: F401
+
 # Fixtures that start a real Celery worker against Redis and an SMTP server.
 from tests.worker_fixtures import broker, start_worker, worker_env  # noqa: F401
 
@@ -144,6 +147,19 @@ def smtp_server():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Marks tests by the fixtures they use, before ``-m`` selects: ``worker`` for those that
+    start a real Celery worker process, ``browser`` for those that drive headless Chromium.
+    ``-m 'not browser'`` then runs the suite on a machine without Chromium."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "start_worker" in fixtures:
+            item.add_marker(pytest.mark.worker)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
 
 
 def pytest_terminal_summary(terminalreporter):

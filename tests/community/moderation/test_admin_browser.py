@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -26,15 +26,6 @@ from tests.factories import BoardFactory, make_reply, make_thread
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MIGRATION = import_module("community.moderation.migrations.0002_moderators_group")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUEUE = "/admin/moderation/pendingpost/"
 FLAGS = "/admin/moderation/flag/"
 USERS = "/admin/accounts/user/"
@@ -45,18 +36,6 @@ def screenshot_path(name: str) -> Path:
     folder = Path(os.environ.get("SCREENSHOT_DIR") or settings.BASE_DIR / "var" / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder.resolve() / name
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API keeps an event loop marked as running in this thread, and Django
-    # refuses ORM calls under a running loop; the tests' own ORM calls are plain sync code.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture
