@@ -25,8 +25,9 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
-## The whole test suite, on PostgreSQL and Redis.
-test: install browser
+## The whole test suite, on PostgreSQL and Redis. Chromium is installed first unless the browser
+## tests are left out: `make test PYTEST_ARGS="-m 'not browser'"` runs without it.
+test: install $(if $(findstring not browser,$(PYTEST_ARGS)),,browser)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(UV) run pytest -n auto $(PYTEST_ARGS)
 
