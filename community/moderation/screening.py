@@ -1,5 +1,7 @@
 """What a new or edited post is checked for before it is saved: watched words and crisis
-phrases.
+phrases. Matching only: it writes nothing to the database (it reads the watched words, and
+keeps their version token in the shared cache). Telling moderators of a post it held or
+marked urgent is ``services.alerts``'s, once the post is saved.
 
 Matching. Text and phrases are normalised the same way (``normalise``): NFKC, case-folded,
 invisible format characters dropped, typographic apostrophes and hyphens folded to ``'`` and
@@ -33,15 +35,9 @@ from typing import Any
 import regex
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.utils import timezone
 
-from accounts.models import Role, User
-from community.forum.models import Post, PostState
 from community.moderation import crisis
-from community.moderation.models import ModerationAction, Verb, WatchedWord, WatchedWordAction
-from community.notifications.fanout import notify
-from community.notifications.kinds import Kind
+from community.moderation.models import WatchedWord, WatchedWordAction
 from config.api.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -263,56 +259,3 @@ def screen(*, text: str) -> Screening:
         )
         raise ApiError(message, code="watched_word", status_code=400, fields={"body": [message]})
     return result
-
-
-# --- After saving -------------------------------------------------------------------------
-def moderator_ids(*, exclude: int | None = None) -> list[int]:
-    """Active moderators and admins who are not suspended (one query)."""
-    staff = User.objects.filter(role__in=(Role.MODERATOR, Role.ADMIN), is_active=True).exclude(
-        Q(suspended_until__gt=timezone.now())
-    )
-    if exclude is not None:
-        staff = staff.exclude(pk=exclude)
-    return list(staff.values_list("pk", flat=True))
-
-
-def urgent_alert(*, post: Post, data: dict[str, Any]) -> None:
-    """Records that ``post`` was marked urgent and alerts every moderator at once, in the app
-    and by email (urgent mail is never batched or capped). Call in the transaction that set
-    ``post.is_urgent``; ``data`` says why (matched phrases, or the crisis flag). Each
-    moderator is notified of a post once, however often it is marked."""
-    ModerationAction.objects.create(
-        verb=Verb.MARK_URGENT,
-        actor=None,
-        target_user_id=post.author_id,
-        post=post,
-        thread_id=post.thread_id,
-        data=data,
-    )
-    notify(
-        recipient_ids=moderator_ids(exclude=post.author_id),
-        kind=Kind.URGENT_CRISIS,
-        event_key=f"post:{post.pk}:urgent",
-        actor_id=post.author_id,
-        board_id=post.thread.board_id,
-        thread_id=post.thread_id,
-        post_id=post.pk,
-        data=data,
-    )
-
-
-def after_create(*, post: Post, screening: Screening) -> None:
-    """Call in the transaction that saved ``post``: alerts moderators of an urgent post and
-    tells them of a held one."""
-    if screening.urgent:
-        urgent_alert(post=post, data={"reasons": screening.reasons})
-    elif post.state == PostState.PENDING:
-        notify(
-            recipient_ids=moderator_ids(exclude=post.author_id),
-            kind=Kind.QUEUE_WAITING,
-            event_key=f"post:{post.pk}:queued",
-            actor_id=post.author_id,
-            board_id=post.thread.board_id,
-            thread_id=post.thread_id,
-            post_id=post.pk,
-        )

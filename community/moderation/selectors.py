@@ -1,5 +1,5 @@
-"""Reads for moderation: the queue of posts waiting for moderators, the audit log and the flag
-queue.
+"""Reads for moderation: the queue of posts waiting for moderators, the audit log, the flag
+queue, and the moderators to alert.
 
 Only moderators reach the queue and the log (the API answers 404 to everyone else, the admin
 site is staff only), so they are not narrowed by viewer; the flag queue checks its viewer
@@ -20,12 +20,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
+from accounts.models import User
 from community.forum.models import Post, PostState
 from community.forum.policies import Viewer
 from community.forum.selectors import AUTHOR_CARD_FIELDS
 from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction
-from community.moderation.policies import Page, check_can_moderate
+from community.moderation.policies import STAFF_ROLES, Page, check_can_moderate
 
 # The queue's order, for keyset pagination: crisis posts first, then the longest waiting.
 QUEUE_KEYS = ("is_urgent", "created_at", "id")
@@ -139,3 +141,16 @@ def reason_counts(flags: list[Flag]) -> dict[str, int]:
     """How many open flags give each reason (every reason present, zero when none)."""
     counted = Counter(flag.reason for flag in flags)
     return {reason: counted.get(reason, 0) for reason in FlagReason.values}
+
+
+# --- whom to alert ---------------------------------------------------------------------------
+
+
+def moderator_ids(*, exclude: int | None = None) -> list[int]:
+    """Active moderators and admins who are not suspended (one query)."""
+    staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(
+        Q(suspended_until__gt=timezone.now())
+    )
+    if exclude is not None:
+        staff = staff.exclude(pk=exclude)
+    return list(staff.values_list("pk", flat=True))

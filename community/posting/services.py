@@ -24,7 +24,7 @@ from community.forum.policies import Viewer
 from community.forum.selectors import post_visibility_filter
 from community.forum.services import counters, locks
 from community.moderation import limits, screening
-from community.moderation.services import trust_maybe_promote
+from community.moderation.services import alerts, trust_maybe_promote
 from community.notifications.fanout import fanout_schedule
 from community.resources.models import Resource, ResourceState
 from config.api.errors import ApiError
@@ -110,7 +110,7 @@ def thread_create(
         is_urgent=screened.urgent,
         created_at=now,
     )
-    screening.after_create(post=post, screening=screened)
+    alerts.after_create(post=post, screening=screened)
     if state == PostState.PUBLISHED:
         changed = counters.on_post_published(thread=thread, post=post)
         thread.save(update_fields=changed)
@@ -195,7 +195,7 @@ def post_create(
         state=state,
         is_urgent=screened.urgent,
     )
-    screening.after_create(post=post, screening=screened)
+    alerts.after_create(post=post, screening=screened)
     thread.last_position = position
     changed = ["last_position"]
     if state == PostState.PUBLISHED:
@@ -237,7 +237,7 @@ def post_edit(*, editor: Viewer, post_id: int, body: str) -> Post:
     if held:
         counters.post_state_set(post=post, state=PostState.PENDING)
     if "is_urgent" in changed or held:
-        screening.after_create(post=post, screening=screened)
+        alerts.after_create(post=post, screening=screened)
     _mentions_save(post=post, source=body)
     return post
 

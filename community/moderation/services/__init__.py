@@ -1,5 +1,6 @@
-"""Moderation's writes: the moderator verbs (``posts``, ``threads``, ``members``), and members'
-flags and their resolution (``flags``).
+"""Moderation's writes. The moderator verbs (``posts``, ``threads``, ``members``), members'
+flags and their resolution (``flags``), and the alerts telling moderators of held and urgent
+posts (``alerts``).
 
 Each verb checks permission itself (``policies.check_can_moderate``), locks the row it changes,
 is idempotent (a repeat changes nothing and writes nothing) and writes exactly one

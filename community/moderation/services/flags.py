@@ -26,7 +26,8 @@ from community.forum.services import counters
 from community.forum.services.locks import locked_post
 from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction, Verb
 from community.moderation.policies import STAFF_ROLES, check_can_moderate, counts_toward_hiding
-from community.moderation.screening import moderator_ids, urgent_alert
+from community.moderation.selectors import moderator_ids
+from community.moderation.services.alerts import urgent_alert
 from community.moderation.services.common import author_tell
 from community.notifications.fanout import fanout_schedule, notify
 from community.notifications.kinds import Kind
