@@ -161,7 +161,9 @@ class WatchedWordAction(models.TextChoices):
 
 
 class WatchedWord(models.Model):
-    """A phrase or regular expression moderators watch for in new posts."""
+    """A phrase or regular expression moderators watch for in new posts. Moderators add them
+    in the admin, whose form refuses a pattern screening could not use
+    (``screening.validate_watched_word``)."""
 
     pattern = models.CharField(max_length=200)
     is_regex = models.BooleanField(default=False, help_text="A regular expression, not a phrase.")
@@ -183,9 +185,3 @@ class WatchedWord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pattern} ({self.get_action_display()})"
-
-    def clean(self) -> None:
-        # Imported here: screening imports this module.
-        from community.moderation.screening import validate_watched_word
-
-        validate_watched_word(pattern=self.pattern, is_regex=self.is_regex)
