@@ -5,8 +5,9 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from config.api.errors import error_body, error_response_for_status
 
@@ -75,6 +76,41 @@ class ApiErrorMiddleware:
                     json_response[header] = response[header]
             return json_response
         return response
+
+
+def _looks_like_other_digits(value: str) -> bool:
+    """A number written with digits other than ASCII's ("²", "①", U+0661 Arabic-Indic one):
+    never one we read."""
+    return bool(value) and not value.isascii() and all(c.isdigit() or c == "-" for c in value)
+
+
+class AdminNumbersMiddleware:
+    """In the admin, a whole number from a client is ASCII digits, in one place for every page.
+
+    Django reads an object id or a filter value with int(), which takes U+0661 (Arabic-Indic one)
+    as 1 and serves object 1, and refuses "²" (which str.isdigit() accepts) with a 500 in a
+    hand-written filter. An id in other digits is not found (404); a filter value in other
+    digits is a bad request (400). Free text (the search box, ``q``) may hold any digits.
+    """
+
+    FREE_TEXT = frozenset({"q"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/admin/"):
+            if any(_looks_like_other_digits(part) for part in request.path.split("/")):
+                raise Http404("No such object.")
+            for name, values in request.GET.lists():
+                if name in self.FREE_TEXT:
+                    continue
+                nested = [v for key, v in parse_qsl(values[0]) if key not in self.FREE_TEXT]
+                if any(_looks_like_other_digits(v) for v in [*values, *nested]):
+                    return HttpResponseBadRequest(
+                        "A number in this address is not written with the digits 0 to 9."
+                    )
+        return self.get_response(request)
 
 
 def _json(status_code: int, code: str, message: str) -> HttpResponse:

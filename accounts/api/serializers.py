@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import Profile, Role, Treatment, TrustLevel, User, Visibility
 from accounts.policies import visible_profile_fields
-from config.api.fields import StrictCharField
+from config.api.fields import IntegerField, StrictCharField
 
 
 class ClinicianBadgeSerializer(serializers.Serializer):
@@ -62,7 +62,7 @@ class VisibleProfileSerializer(serializers.Serializer):
     """A profile as another viewer sees it: a field they may not see is ``null``."""
 
     bio = serializers.CharField(allow_null=True)
-    diagnosis_year = serializers.IntegerField(allow_null=True)
+    diagnosis_year = IntegerField(allow_null=True)
     treatments = serializers.ListField(
         child=serializers.ChoiceField(choices=Treatment.choices), allow_null=True
     )
@@ -104,7 +104,7 @@ class OwnProfileSerializer(serializers.Serializer):
 
     bio = StrictCharField(max_length=2000, allow_blank=True, required=False)
     bio_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    diagnosis_year = serializers.IntegerField(min_value=1900, allow_null=True, required=False)
+    diagnosis_year = IntegerField(min_value=1900, allow_null=True, required=False)
     diagnosis_year_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     treatments = serializers.ListField(
         child=serializers.ChoiceField(choices=Treatment.choices),
@@ -128,7 +128,7 @@ class OwnProfileSerializer(serializers.Serializer):
 class MeSerializer(serializers.Serializer):
     """The signed-in member's own account, including what only they may see."""
 
-    id = serializers.IntegerField()
+    id = IntegerField()
     username = serializers.CharField()
     email = serializers.EmailField()
     display_name = serializers.CharField()

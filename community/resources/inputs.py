@@ -19,6 +19,7 @@ from community.resources.links import MAX_LENGTH as URL_MAX
 from community.resources.links import LinkError, url_normalise
 from community.resources.models import Audience, Category
 from config.api.errors import ApiError
+from config.api.fields import IntegerField
 
 TITLE_MAX = 200
 SUMMARY_MAX = 5000
@@ -135,7 +136,7 @@ class LanguageField(_Checked, serializers.CharField):
         return data.strip()
 
 
-class MonthsField(_Checked, serializers.IntegerField):
+class MonthsField(_Checked, IntegerField):
     default_error_messages = {
         "invalid": "Send a whole number of months.",
         "out_of_range": "Choose {min_value} to {max_value} months.",

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from config.api.errors import ApiError
+from config.numbers import client_int
 
 T = TypeVar("T")
 
@@ -96,14 +97,13 @@ class KeysetPagination(pagination.BasePagination):
         raw = request.query_params.get("page_size")
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
+        size = client_int(raw)
+        if size is None:
             raise ApiError(
                 "page_size must be a whole number.",
                 code="invalid",
                 fields={"page_size": ["Enter a whole number."]},
-            ) from None
+            )
         return max(1, min(size, self.max_page_size))
 
     def paginate_queryset(

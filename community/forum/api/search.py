@@ -18,6 +18,7 @@ from community.forum import policies, search
 from community.forum.api.serializers import ANONYMOUS_LABEL
 from community.forum.models import Board, PostState
 from config.api.errors import ApiError
+from config.api.fields import IntegerField
 from config.api.pagination import RankedPagination
 
 UNKNOWN_BOARD = "No board has this name."
@@ -61,11 +62,11 @@ class SearchParamsSerializer(serializers.Serializer):
 class SearchResultSerializer(serializers.Serializer):
     """One matching post, as the viewer may see it (its author as ``PostSerializer`` shows)."""
 
-    post = serializers.IntegerField(source="post.pk")
-    thread = serializers.IntegerField(source="post.thread_id")
+    post = IntegerField(source="post.pk")
+    thread = IntegerField(source="post.thread_id")
     thread_title = serializers.CharField(source="post.thread.title")
     board = serializers.SlugField(source="post.thread.board.slug")
-    position = serializers.IntegerField(source="post.position")
+    position = IntegerField(source="post.position")
     state = serializers.ChoiceField(
         source="post.state",
         choices=PostState.choices,

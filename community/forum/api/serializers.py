@@ -19,7 +19,7 @@ from community.forum.models import (
     Thread,
 )
 from community.resources.models import ResourceState
-from config.api.fields import StrictCharField
+from config.api.fields import IntegerField, StrictCharField
 
 ANONYMOUS_LABEL = "a member"
 
@@ -27,7 +27,7 @@ ANONYMOUS_LABEL = "a member"
 class ResourceCardSerializer(serializers.Serializer):
     """A resource as a post shows it: enough to recognise and open it."""
 
-    id = serializers.IntegerField()
+    id = IntegerField()
     title = serializers.CharField()
     url = serializers.CharField()
     organisation = serializers.CharField()
@@ -42,8 +42,8 @@ class BoardSerializer(serializers.Serializer):
     posting_policy = serializers.ChoiceField(choices=PostingPolicy.choices)
     allows_anonymous = serializers.BooleanField()
     is_archived = serializers.BooleanField()
-    thread_count = serializers.IntegerField()
-    post_count = serializers.IntegerField()
+    thread_count = IntegerField()
+    post_count = IntegerField()
     last_post_at = serializers.DateTimeField(allow_null=True)
     unread_threads = serializers.SerializerMethodField(
         help_text="Threads with posts you have not read; null when signed out."
@@ -80,7 +80,7 @@ class _AuthoredMixin(serializers.Serializer):
 
 
 class ThreadSerializer(_AuthoredMixin):
-    id = serializers.IntegerField()
+    id = IntegerField()
     board = serializers.SlugField(source="board.slug")
     title = serializers.CharField()
     is_anonymous = serializers.BooleanField()
@@ -88,7 +88,7 @@ class ThreadSerializer(_AuthoredMixin):
     is_pinned = serializers.BooleanField()
     is_locked = serializers.BooleanField()
     created_at = serializers.DateTimeField()
-    reply_count = serializers.IntegerField()
+    reply_count = IntegerField()
     last_post_at = serializers.DateTimeField()
     last_poster = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
@@ -110,8 +110,8 @@ class ThreadSerializer(_AuthoredMixin):
 
 
 class ThreadDetailSerializer(ThreadSerializer):
-    read_position = serializers.IntegerField(source="viewer_state.read_position")
-    first_unread_position = serializers.IntegerField(
+    read_position = IntegerField(source="viewer_state.read_position")
+    first_unread_position = IntegerField(
         source="viewer_state.first_unread_position", allow_null=True
     )
     subscription = serializers.ChoiceField(
@@ -120,9 +120,9 @@ class ThreadDetailSerializer(ThreadSerializer):
 
 
 class ReactionCountsSerializer(serializers.Serializer):
-    support = serializers.IntegerField(source="support_count")
-    me_too = serializers.IntegerField(source="me_too_count")
-    helpful = serializers.IntegerField(source="helpful_count")
+    support = IntegerField(source="support_count")
+    me_too = IntegerField(source="me_too_count")
+    helpful = IntegerField(source="helpful_count")
 
 
 class CrisisResourceSerializer(serializers.Serializer):
@@ -135,10 +135,10 @@ class CrisisResourceSerializer(serializers.Serializer):
 class PostSerializer(_AuthoredMixin):
     """A post as the viewer may see it. Text of a post they may not read is null."""
 
-    id = serializers.IntegerField()
-    thread = serializers.IntegerField(source="thread_id")
-    position = serializers.IntegerField()
-    reply_to = serializers.IntegerField(source="reply_to_id", allow_null=True)
+    id = IntegerField()
+    thread = IntegerField(source="thread_id")
+    position = IntegerField()
+    reply_to = IntegerField(source="reply_to_id", allow_null=True)
     is_anonymous = serializers.BooleanField()
     state = serializers.ChoiceField(choices=PostState.choices)
     body_html = serializers.SerializerMethodField()
@@ -257,7 +257,7 @@ class _BodyMixin(serializers.Serializer):
 
 
 class _ResourceMixin(serializers.Serializer):
-    resource = serializers.IntegerField(
+    resource = IntegerField(
         required=False,
         allow_null=True,
         min_value=1,
@@ -271,7 +271,7 @@ class ThreadCreateSerializer(_BodyMixin, _ResourceMixin):
 
 
 class PostCreateSerializer(_BodyMixin, _ResourceMixin):
-    reply_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    reply_to = IntegerField(required=False, allow_null=True, min_value=1)
     is_anonymous = serializers.BooleanField(default=False)
 
 
@@ -282,9 +282,7 @@ class PostEditSerializer(_BodyMixin):
 class DraftSerializer(serializers.Serializer):
     title = _text(150, allow_blank=True, required=False, default="")
     body = _text(20_000, allow_blank=True, required=False, default="")
-    reply_to = serializers.IntegerField(
-        source="reply_to_id", required=False, allow_null=True, min_value=1
-    )
+    reply_to = IntegerField(source="reply_to_id", required=False, allow_null=True, min_value=1)
     updated_at = serializers.DateTimeField(read_only=True)
 
 
@@ -293,4 +291,4 @@ class SubscriptionSerializer(serializers.Serializer):
 
 
 class ReadMarkSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=0, max_value=2_147_483_647)
+    position = IntegerField(min_value=0, max_value=2_147_483_647)

@@ -20,6 +20,7 @@ from community.forum.services.idempotency import run_idempotent
 from community.posting import services as posting
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
+from config.numbers import client_int
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -228,13 +229,14 @@ class ThreadViewSet(_DraftActions, viewsets.GenericViewSet):
         posts = selectors.post_list_visible_to(viewer=request.user, thread=thread)
         start = request.query_params.get("from_position")
         if start is not None:
-            if not start.isdigit():
+            position = client_int(start)
+            if position is None or position < 0:
                 raise ApiError(
                     "from_position must be a whole number.",
                     code="invalid",
                     fields={"from_position": ["Enter a whole number."]},
                 )
-            posts = posts.filter(position__gte=int(start))
+            posts = posts.filter(position__gte=position)
         paginator = KeysetPagination(keys=("position",), descending=False)
         page = paginator.paginate_queryset(posts, request, view=self)
         context = _post_page_context(request, thread, page)

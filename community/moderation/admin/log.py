@@ -14,6 +14,7 @@ from config.admin_shared import (
     object_url,
     shorten,
 )
+from config.numbers import client_int
 
 
 class ActorFilter(admin.SimpleListFilter):
@@ -34,8 +35,9 @@ class ActorFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "system":
             return queryset.filter(actor__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(actor_id=int(value))
+        actor_id = client_int(value)
+        if actor_id is not None:
+            return queryset.filter(actor_id=actor_id)
         return queryset
 
 

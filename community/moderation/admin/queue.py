@@ -31,6 +31,7 @@ from config.admin_shared import (
     sentence,
     shorten,
 )
+from config.numbers import client_int
 
 
 class PendingPost(Post):
@@ -288,8 +289,9 @@ class PendingPostAdmin(PlainActionCheckbox, admin.ModelAdmin):
     ) -> HttpResponse:
         earlier: list[Post] = []
         post = None
-        if object_id.isdigit():
-            post = Post.objects.filter(pk=int(object_id)).only("thread_id", "position").first()
+        post_id = client_int(object_id)
+        if post_id is not None:
+            post = Post.objects.filter(pk=post_id).only("thread_id", "position").first()
         if post is not None:
             earlier = list(
                 Post.objects.filter(

@@ -10,7 +10,7 @@ from accounts.models import Role, TrustLevel
 from community.forum.models import Post, PostState
 from community.moderation.models import Flag, FlagReason, FlagState
 from community.moderation.selectors import reason_counts
-from config.api.fields import StrictCharField
+from config.api.fields import IntegerField, StrictCharField
 
 NOTE_MAX = 1000
 
@@ -40,8 +40,8 @@ class FlagResolveSerializer(serializers.Serializer):
 class FlagSerializer(serializers.Serializer):
     """A member's own flag."""
 
-    id = serializers.IntegerField()
-    post = serializers.IntegerField(source="post_id")
+    id = IntegerField()
+    post = IntegerField(source="post_id")
     reason = serializers.ChoiceField(choices=FlagReason.choices)
     note = serializers.CharField()
     state = serializers.ChoiceField(choices=FlagState.choices)
@@ -57,7 +57,7 @@ class FlaggerSerializer(serializers.Serializer):
 class QueuedFlagSerializer(serializers.Serializer):
     """One open flag, with the text as the member saw it when they reported it."""
 
-    id = serializers.IntegerField()
+    id = IntegerField()
     reason = serializers.ChoiceField(choices=FlagReason.choices)
     note = serializers.CharField()
     snapshot = serializers.CharField()
@@ -66,22 +66,22 @@ class QueuedFlagSerializer(serializers.Serializer):
 
 
 class ReasonCountsSerializer(serializers.Serializer):
-    spam = serializers.IntegerField()
-    abuse = serializers.IntegerField()
-    misinformation = serializers.IntegerField()
-    crisis = serializers.IntegerField()
-    off_topic = serializers.IntegerField()
-    other = serializers.IntegerField()
+    spam = IntegerField()
+    abuse = IntegerField()
+    misinformation = IntegerField()
+    crisis = IntegerField()
+    off_topic = IntegerField()
+    other = IntegerField()
 
 
 class FlaggedPostSerializer(serializers.Serializer):
     """The post as it is now, for moderators (author named even on anonymous posts)."""
 
-    id = serializers.IntegerField()
-    thread = serializers.IntegerField(source="thread_id")
+    id = IntegerField()
+    thread = IntegerField(source="thread_id")
     thread_title = serializers.CharField(source="thread.title")
     board = serializers.SlugField(source="thread.board.slug")
-    position = serializers.IntegerField()
+    position = IntegerField()
     state = serializers.ChoiceField(choices=PostState.choices)
     is_urgent = serializers.BooleanField()
     is_anonymous = serializers.BooleanField()
@@ -120,7 +120,7 @@ class FlagQueueItemSerializer(serializers.Serializer):
 
 
 class ResolvedPostSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     state = serializers.ChoiceField(choices=PostState.choices)
 
 
@@ -128,5 +128,5 @@ class FlagResolutionSerializer(serializers.Serializer):
     changed = serializers.BooleanField(
         help_text="False when no flag was open any more: nothing was changed or recorded."
     )
-    resolved = serializers.IntegerField(help_text="How many open flags this closed.")
+    resolved = IntegerField(help_text="How many open flags this closed.")
     post = ResolvedPostSerializer()

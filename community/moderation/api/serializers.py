@@ -12,7 +12,7 @@ from accounts.models import Role, TrustLevel, User
 from community.forum.models import Post, PostState, Thread
 from community.moderation.models import ModerationAction, Verb
 from community.moderation.services import REASON_MAX_LENGTH
-from config.api.fields import StrictCharField
+from config.api.fields import IntegerField, StrictCharField
 
 # --- input -------------------------------------------------------------------------------------
 
@@ -62,21 +62,21 @@ class _ChangedMixin(serializers.Serializer):
 
 
 class ModeratedPostSerializer(_ChangedMixin):
-    id = serializers.IntegerField()
-    thread = serializers.IntegerField(source="thread_id")
-    position = serializers.IntegerField()
+    id = IntegerField()
+    thread = IntegerField(source="thread_id")
+    position = IntegerField()
     state = serializers.ChoiceField(choices=PostState.choices)
     is_urgent = serializers.BooleanField()
 
 
 class ModeratedThreadSerializer(_ChangedMixin):
-    id = serializers.IntegerField()
+    id = IntegerField()
     board = serializers.SlugField(source="board.slug")
     title = serializers.CharField()
     state = serializers.ChoiceField(choices=PostState.choices)
     is_pinned = serializers.BooleanField()
     is_locked = serializers.BooleanField()
-    reply_count = serializers.IntegerField()
+    reply_count = IntegerField()
 
 
 class ModeratedMemberSerializer(_ChangedMixin):
@@ -114,7 +114,7 @@ class QueueBoardSerializer(serializers.Serializer):
 
 
 class QueueThreadSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     title = serializers.CharField()
     state = serializers.ChoiceField(choices=PostState.choices)
 
@@ -123,14 +123,14 @@ class QueueItemSerializer(serializers.Serializer):
     """A post waiting for a moderator, with what they need to decide in one look. Moderators
     always see who wrote it, anonymous or not."""
 
-    id = serializers.IntegerField()
+    id = IntegerField()
     state = serializers.ChoiceField(choices=PostState.choices)
     is_urgent = serializers.BooleanField()
     is_anonymous = serializers.BooleanField()
     is_opening_post = serializers.SerializerMethodField(
         help_text="Approving it publishes the whole thread."
     )
-    position = serializers.IntegerField()
+    position = IntegerField()
     body_html = serializers.CharField()
     created_at = serializers.DateTimeField()
     waiting_seconds = serializers.SerializerMethodField(help_text="How long it has waited.")
@@ -166,15 +166,15 @@ class ActionSerializer(serializers.Serializer):
     """One line of the audit log. ``actor`` is null when the system acted (e.g. automatic
     trust, a post hidden by members' flags)."""
 
-    id = serializers.IntegerField()
+    id = IntegerField()
     verb = serializers.ChoiceField(choices=Verb.choices)
     description = serializers.CharField(source="get_verb_display")
     actor = PersonSerializer(allow_null=True)
     target_user = PersonSerializer(allow_null=True)
-    post = serializers.IntegerField(source="post_id", allow_null=True)
-    thread = serializers.IntegerField(source="thread_id", allow_null=True)
+    post = IntegerField(source="post_id", allow_null=True)
+    thread = IntegerField(source="thread_id", allow_null=True)
     thread_title = serializers.SerializerMethodField()
-    resource = serializers.IntegerField(source="resource_id", allow_null=True)
+    resource = IntegerField(source="resource_id", allow_null=True)
     resource_title = serializers.SerializerMethodField()
     reason = serializers.CharField()
     details = serializers.DictField(

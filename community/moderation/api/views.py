@@ -28,6 +28,7 @@ from community.moderation.models import ModerationAction
 from community.moderation.policies import Page
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
+from config.numbers import client_int
 
 PAGE_PARAMETERS = [OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)]
 
@@ -78,9 +79,10 @@ def _answer(serializer_class: type[Any], result: services.Result[Any]) -> Respon
 
 
 def _id(pk: str) -> int:
-    if not pk.isdigit():
+    value = client_int(pk)
+    if value is None:
         raise Http404
-    return int(pk)
+    return value
 
 
 class QueueViewSet(viewsets.GenericViewSet):

@@ -14,6 +14,7 @@ from accounts.models import User
 from community.notifications import inbox, preferences
 from community.notifications.kinds import Delivery, Kind
 from community.notifications.models import Notification
+from config.api.fields import IntegerField
 from config.api.pagination import KeysetPagination
 
 
@@ -67,13 +68,13 @@ class NotificationPreferencesView(APIView):
 class NotificationSerializer(serializers.Serializer):
     """One notification. Who acted is null when they posted anonymously (to all but moderators)."""
 
-    id = serializers.IntegerField()
+    id = IntegerField()
     kind = serializers.ChoiceField(choices=Kind.choices)
     actor = serializers.SerializerMethodField()
     board = serializers.SlugField(source="board.slug", allow_null=True, default=None)
-    thread = serializers.IntegerField(source="thread_id", allow_null=True)
+    thread = IntegerField(source="thread_id", allow_null=True)
     thread_title = serializers.CharField(source="thread.title", allow_null=True, default=None)
-    post = serializers.IntegerField(source="post_id", allow_null=True)
+    post = IntegerField(source="post_id", allow_null=True)
     details = serializers.DictField(source="data", help_text="Extras of the kind, e.g. a reason.")
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
@@ -88,7 +89,7 @@ class NotificationSerializer(serializers.Serializer):
 
 
 class UnreadCountSerializer(serializers.Serializer):
-    unread = serializers.IntegerField()
+    unread = IntegerField()
 
 
 class NotificationViewSet(viewsets.GenericViewSet):

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from community.resources import policies
 from community.resources.models import Category, Resource, Tag
-from config.api.fields import StrictCharField
+from config.api.fields import IntegerField, StrictCharField
 
 CATEGORY_LABELS = dict(Category.choices)
 
@@ -33,14 +33,14 @@ class LinkHealthSerializer(serializers.Serializer):
 
 
 class CuratorLinkHealthSerializer(LinkHealthSerializer):
-    status_code = serializers.IntegerField(source="link_status_code", allow_null=True)
-    consecutive_failures = serializers.IntegerField(source="link_failures")
+    status_code = IntegerField(source="link_status_code", allow_null=True)
+    consecutive_failures = IntegerField(source="link_failures")
     final_url = serializers.CharField(source="link_final_url")
     error = serializers.CharField(source="link_error")
 
 
 class ResourceSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     title = serializers.CharField()
     url = serializers.CharField()
     summary = serializers.CharField(source="summary_source")
@@ -54,7 +54,7 @@ class ResourceSerializer(serializers.Serializer):
     state = serializers.CharField()
     published_at = serializers.DateTimeField(allow_null=True)
     last_reviewed_at = serializers.DateTimeField(allow_null=True)
-    helpful_count = serializers.IntegerField(help_text="Shown, never used to order the library.")
+    helpful_count = IntegerField(help_text="Shown, never used to order the library.")
     link = serializers.SerializerMethodField()
     saved = serializers.SerializerMethodField()
     helped_me = serializers.SerializerMethodField()
@@ -126,7 +126,7 @@ class CuratorResourceSerializer(ResourceSerializer):
     """What curators see besides: who suggested it, and when it is due for review."""
 
     suggested_by = serializers.CharField(source="suggested_by.username", allow_null=True)
-    review_interval_months = serializers.IntegerField()
+    review_interval_months = IntegerField()
     review_due_at = serializers.DateTimeField(allow_null=True)
 
 

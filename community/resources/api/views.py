@@ -101,7 +101,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     # The list's query parameters, for the schema: ``selectors.resource_list`` applies them.
     filterset_class = ResourceFilter
     pagination_class = LibraryPagination
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Resource]:
         return selectors.resource_visible_to(viewer=self.request.user)
