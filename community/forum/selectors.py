@@ -325,9 +325,19 @@ def viewer_reactions(*, viewer: Viewer, post_ids: list[int]) -> dict[int, set[st
     return mine
 
 
-def draft_get(*, user_id: int, board: Board | None = None, thread: Thread | None = None) -> Draft:
-    """The member's draft for a new thread in ``board`` or a reply in ``thread``; 404 if none."""
-    draft = Draft.objects.filter(user_id=user_id, board=board, thread=thread).first()
-    if draft is None:
-        raise Http404
-    return draft
+def _own_drafts(user_id: int) -> QuerySet[Draft]:
+    """The member's own drafts. Whatever has happened to a board or a thread since (a moderator
+    hid or rejected the opening post, the board closed to them), the words are the member's: no
+    visibility rule applies to their own draft. No draft is None for a thread that does not
+    exist and for one the member may not see alike, so the caller's 404 tells nothing."""
+    return Draft.objects.filter(user_id=user_id).select_related("board", "thread")
+
+
+def board_draft_find(*, user_id: int, slug: str) -> Draft | None:
+    """The member's own draft of a new thread in the board ``slug``, or None."""
+    return _own_drafts(user_id).filter(board__slug=slug, thread__isnull=True).first()
+
+
+def reply_draft_find(*, user_id: int, thread_id: int) -> Draft | None:
+    """The member's own draft of a reply in thread ``thread_id``, or None."""
+    return _own_drafts(user_id).filter(thread_id=thread_id, board__isnull=True).first()

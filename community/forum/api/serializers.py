@@ -280,10 +280,35 @@ class PostEditSerializer(_BodyMixin):
 
 
 class DraftSerializer(serializers.Serializer):
-    title = _text(150, allow_blank=True, required=False, default="")
-    body = _text(20_000, allow_blank=True, required=False, default="")
-    reply_to = IntegerField(source="reply_to_id", required=False, allow_null=True, min_value=1)
-    updated_at = serializers.DateTimeField(read_only=True)
+    title = serializers.CharField()
+    body = serializers.CharField()
+    reply_to = IntegerField(source="reply_to_id", allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+class _DraftWriteSerializer(serializers.Serializer):
+    """PUT replaces the draft and needs the fields it replaces; PATCH changes the fields it
+    names and needs at least one. Neither empties a field it does not name; DELETE clears."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.partial and not attrs:
+            names = ", ".join(self.fields)
+            raise serializers.ValidationError(f"Name at least one field to change: {names}.")
+        return attrs
+
+
+class BoardDraftWriteSerializer(_DraftWriteSerializer):
+    """A new thread being written in a board."""
+
+    title = _text(150, allow_blank=True)
+    body = _text(20_000, allow_blank=True)
+
+
+class ReplyDraftWriteSerializer(_DraftWriteSerializer):
+    """A reply being written in a thread (a reply has no title)."""
+
+    body = _text(20_000, allow_blank=True)
+    reply_to = IntegerField(required=False, allow_null=True, min_value=1)
 
 
 class SubscriptionSerializer(serializers.Serializer):

@@ -14,7 +14,7 @@ from accounts.api.permissions import NotSuspended
 from accounts.models import User
 from community.forum import policies, selectors
 from community.forum.api import serializers as s
-from community.forum.models import Board, Post, ReactionKind, Thread
+from community.forum.models import Board, Draft, Post, ReactionKind, Thread
 from community.forum.services import drafts, following, reactions
 from community.forum.services.idempotency import run_idempotent
 from community.posting import services as posting
@@ -64,34 +64,79 @@ def _post_page_context(request: Request, thread: Thread, posts: list[Post]) -> d
     }
 
 
-class _DraftActions:
-    """GET, PUT and DELETE of the member's draft for one composer context."""
+class DraftPermission(permissions.IsAuthenticated):
+    """A member's own draft is always theirs to read and to delete, suspended or not; only
+    writing one is closed by a suspension."""
 
-    def _draft_context(self, request: Request, obj: Board | Thread) -> dict[str, Any]:
-        return {"board": obj} if isinstance(obj, Board) else {"thread": obj}
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            return NotSuspended().has_permission(request, view)
+        return True
 
-    def _draft(self, request: Request, obj: Board | Thread) -> Response:
-        context = self._draft_context(request, obj)
-        member = _member(request)
-        if request.method == "GET":
-            draft = selectors.draft_get(user_id=member.pk, **context)
-            return Response(s.DraftSerializer(draft).data)
-        if request.method == "DELETE":
-            if not drafts.draft_delete(user=member, **context):
-                raise Http404
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        data = _validated(s.DraftSerializer, request)
-        draft = drafts.draft_save(
-            user=member,
-            title=data["title"],
-            body=data["body"],
-            reply_to_id=data.get("reply_to_id"),
-            **context,
-        )
+
+_DRAFT_SCHEMA = [
+    extend_schema(methods=["GET"], responses=s.DraftSerializer),
+    extend_schema(methods=["DELETE"], responses={204: None}),
+]
+
+
+def _draft_schema(write: type[Any]) -> Callable[[Any], Any]:
+    def decorate(view: Any) -> Any:
+        for decorator in [
+            *_DRAFT_SCHEMA,
+            extend_schema(methods=["PUT"], request=write, responses=s.DraftSerializer),
+            extend_schema(methods=["PATCH"], request=write, responses=s.DraftSerializer),
+        ]:
+            view = decorator(view)
+        return view
+
+    return decorate
+
+
+def _draft(
+    request: Request,
+    *,
+    write: type[Any],
+    find: Callable[[], Draft | None],
+    context: Callable[[], dict[str, Any]],
+) -> Response:
+    """GET, PUT, PATCH and DELETE of the member's draft for one composer.
+
+    An existing draft is found without asking whether the member may still see its board or
+    thread (``find``): a moderator's decision never takes a member's words from them. A new
+    draft needs a composer the member may see (``context`` raises 404 otherwise).
+    """
+    member = _member(request)
+    draft = find()
+    if request.method == "GET":
+        if draft is None:
+            raise Http404
         return Response(s.DraftSerializer(draft).data)
+    if request.method == "DELETE":
+        if draft is None:
+            raise Http404
+        drafts.draft_delete(user=member, board=draft.board, thread=draft.thread)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    partial = request.method == "PATCH"
+    serializer = write(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    fields: dict[str, Any] = dict(serializer.validated_data)
+    if not partial and "reply_to" in serializer.fields:
+        fields.setdefault("reply_to", None)  # PUT replaces: an optional field left out is cleared
+    where = {"board": draft.board, "thread": draft.thread} if draft else context()
+    saved = drafts.draft_save(
+        user=member,
+        title=fields.get("title", drafts.KEEP),
+        body=fields.get("body", drafts.KEEP),
+        reply_to_id=fields.get("reply_to", drafts.KEEP),
+        **where,
+    )
+    return Response(s.DraftSerializer(saved).data)
 
 
-class BoardViewSet(_DraftActions, viewsets.GenericViewSet):
+class BoardViewSet(viewsets.GenericViewSet):
     """Topic boards, each with its threads."""
 
     lookup_field = "slug"
@@ -100,7 +145,7 @@ class BoardViewSet(_DraftActions, viewsets.GenericViewSet):
     pagination_class = None
 
     def get_permissions(self) -> list[Any]:
-        if self.action in ("mark_read", "subscription", "draft"):
+        if self.action in ("mark_read", "subscription"):
             return [permissions.IsAuthenticated(), NotSuspended()]
         return list(super().get_permissions())
 
@@ -175,16 +220,22 @@ class BoardViewSet(_DraftActions, viewsets.GenericViewSet):
         sub = following.subscription_set(user=_member(request), board=board, level=data["level"])
         return Response(s.SubscriptionSerializer(sub).data)
 
-    @extend_schema(methods=["GET"], responses=s.DraftSerializer)
-    @extend_schema(methods=["PUT"], request=s.DraftSerializer, responses=s.DraftSerializer)
-    @extend_schema(methods=["DELETE"], responses={204: None})
-    @action(detail=True, methods=["get", "put", "delete"])
+    @_draft_schema(s.BoardDraftWriteSerializer)
+    @action(
+        detail=True,
+        methods=["get", "put", "patch", "delete"],
+        permission_classes=[DraftPermission],
+    )
     def draft(self, request: Request, slug: str) -> Response:
-        board = selectors.board_get_visible(viewer=request.user, slug=slug)
-        return self._draft(request, board)
+        return _draft(
+            request,
+            write=s.BoardDraftWriteSerializer,
+            find=lambda: selectors.board_draft_find(user_id=_member(request).pk, slug=slug),
+            context=lambda: {"board": selectors.board_get_visible(viewer=request.user, slug=slug)},
+        )
 
 
-class ThreadViewSet(_DraftActions, viewsets.GenericViewSet):
+class ThreadViewSet(viewsets.GenericViewSet):
     """A thread: its header, its posts, replies, reading position and subscription."""
 
     serializer_class = s.ThreadDetailSerializer
@@ -192,7 +243,7 @@ class ThreadViewSet(_DraftActions, viewsets.GenericViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_permissions(self) -> list[Any]:
-        if self.action in ("read", "subscription", "draft"):
+        if self.action in ("read", "subscription"):
             return [permissions.IsAuthenticated(), NotSuspended()]
         return list(super().get_permissions())
 
@@ -280,13 +331,21 @@ class ThreadViewSet(_DraftActions, viewsets.GenericViewSet):
         sub = following.subscription_set(user=_member(request), thread=thread, level=data["level"])
         return Response(s.SubscriptionSerializer(sub).data)
 
-    @extend_schema(methods=["GET"], responses=s.DraftSerializer)
-    @extend_schema(methods=["PUT"], request=s.DraftSerializer, responses=s.DraftSerializer)
-    @extend_schema(methods=["DELETE"], responses={204: None})
-    @action(detail=True, methods=["get", "put", "delete"])
+    @_draft_schema(s.ReplyDraftWriteSerializer)
+    @action(
+        detail=True,
+        methods=["get", "put", "patch", "delete"],
+        permission_classes=[DraftPermission],
+    )
     def draft(self, request: Request, pk: str) -> Response:
-        thread = selectors.thread_get_visible(viewer=request.user, thread_id=int(pk))
-        return self._draft(request, thread)
+        return _draft(
+            request,
+            write=s.ReplyDraftWriteSerializer,
+            find=lambda: selectors.reply_draft_find(user_id=_member(request).pk, thread_id=int(pk)),
+            context=lambda: {
+                "thread": selectors.thread_get_visible(viewer=request.user, thread_id=int(pk))
+            },
+        )
 
 
 class PostViewSet(viewsets.GenericViewSet):

@@ -344,3 +344,167 @@ def test_a_held_post_also_removes_the_draft(new_member):
     assert response.status_code == 201, response.content
     assert response.json()["state"] == PostState.PENDING
     assert client.get(thread_draft_url(thread)).status_code == 404
+
+
+# --- A draft is emptied only by a request that says so ---------------------------------------
+
+
+def _raw(client: APIClient, method: str, url: str, raw: str):
+    return client.generic(method, url, raw, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ("", "body"),
+        ("{}", "body"),
+        ('{"title": "Only a title"}', "body"),
+        ('{"body": "x"}', "title"),
+    ],
+    ids=["no-body", "empty-object", "only-title", "only-body"],
+)
+def test_put_on_a_board_draft_needs_every_field_it_replaces(member_client, board, raw, field):
+    member_client.put(board_draft_url(board), {"title": TITLE, "body": BODY}, "json")
+
+    response = _raw(member_client, "PUT", board_draft_url(board), raw)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] in ("invalid", "parse_error")
+    if raw:
+        assert field in response.json()["fields"], response.json()
+    assert_draft_kept(member_client, board_draft_url(board), title=TITLE, body=BODY)
+
+
+@pytest.mark.parametrize("raw", ["", "{}", '{"title": "A title"}', '{"reply_to": null}'])
+def test_put_on_a_reply_draft_needs_its_body(member_client, thread, raw):
+    member_client.put(thread_draft_url(thread), {"body": "My careful reply"}, "json")
+
+    response = _raw(member_client, "PUT", thread_draft_url(thread), raw)
+
+    assert response.status_code == 400, response.content
+    assert_draft_kept(member_client, thread_draft_url(thread), title="", body="My careful reply")
+
+
+def test_put_replaces_and_clears_what_it_says_to_clear(member_client, board, thread):
+    opening = Post.objects.get(thread=thread, position=1)
+    member_client.put(thread_draft_url(thread), {"body": "Reply", "reply_to": opening.pk}, "json")
+
+    replaced = member_client.put(thread_draft_url(thread), {"body": ""}, "json")
+
+    assert replaced.status_code == 200, replaced.content
+    assert replaced.json()["body"] == ""
+    assert replaced.json()["reply_to"] is None
+
+
+def test_patch_changes_only_the_fields_it_names(member_client, board, thread):
+    member_client.put(board_draft_url(board), {"title": TITLE, "body": BODY}, "json")
+    opening = Post.objects.get(thread=thread, position=1)
+    member_client.put(thread_draft_url(thread), {"body": "Reply", "reply_to": opening.pk}, "json")
+
+    titled = member_client.patch(board_draft_url(board), {"title": "Better title"}, "json")
+    pointed = member_client.patch(thread_draft_url(thread), {"body": "Longer reply"}, "json")
+
+    assert titled.status_code == 200, titled.content
+    assert_draft_kept(member_client, board_draft_url(board), title="Better title", body=BODY)
+    assert pointed.status_code == 200, pointed.content
+    assert pointed.json()["body"] == "Longer reply"
+    assert pointed.json()["reply_to"] == opening.pk
+
+
+@pytest.mark.parametrize("raw", ["{}", '{"bodyy": "typo"}'])
+def test_patch_naming_no_field_is_400_and_changes_nothing(member_client, board, raw):
+    member_client.put(board_draft_url(board), {"title": TITLE, "body": BODY}, "json")
+
+    response = _raw(member_client, "PATCH", board_draft_url(board), raw)
+
+    assert response.status_code == 400, response.content
+    assert "title" in response.json()["message"]
+    assert_draft_kept(member_client, board_draft_url(board), title=TITLE, body=BODY)
+
+
+def test_patch_starts_a_draft_when_there_is_none(member_client, thread):
+    response = member_client.patch(thread_draft_url(thread), {"body": "First words"}, "json")
+
+    assert response.status_code == 200, response.content
+    assert_draft_kept(member_client, thread_draft_url(thread), title="", body="First words")
+
+
+# --- A member's own draft is always theirs ---------------------------------------------------
+
+
+def _hide_opening(thread: Thread) -> None:
+    from community.moderation.services.posts import post_hide
+
+    post_hide(
+        moderator=factories.ModeratorFactory(),
+        post_id=Post.objects.get(thread=thread, position=1).pk,
+        reason="Checking this with the author.",
+    )
+
+
+def _reject_opening(thread: Thread) -> None:
+    from community.moderation.services.posts import post_reject
+
+    post_reject(
+        moderator=factories.ModeratorFactory(),
+        post_id=Post.objects.get(thread=thread, position=1).pk,
+        reason="Please repost in the treatment board.",
+    )
+
+
+@pytest.mark.parametrize("decision", ["hide", "reject"])
+def test_a_draft_in_a_thread_a_moderator_took_down_stays_the_members(member, board, decision):
+    state = PostState.PUBLISHED if decision == "hide" else PostState.PENDING
+    thread = make_thread(board=board, author=member, state=state)
+    client = client_for(member)
+    url = thread_draft_url(thread)
+    assert client.put(url, {"body": "What I was adding"}, "json").status_code == 200
+
+    if decision == "hide":
+        _hide_opening(thread)
+    else:
+        _reject_opening(thread)
+
+    assert_draft_kept(client, url, title="", body="What I was adding")
+    patched = client.patch(url, {"body": "What I was adding, and more"}, "json")
+    assert patched.status_code == 200, patched.content
+    assert_draft_kept(client, url, title="", body="What I was adding, and more")
+    assert client.delete(url).status_code == 204
+    assert client.get(url).status_code == 404
+
+
+def test_no_draft_in_a_thread_one_may_not_see_answers_like_a_missing_thread(board):
+    thread = make_thread(board=board, author=factories.UserFactory())
+    _hide_opening(thread)
+    stranger = client_for(factories.UserFactory())
+    missing = f"/api/v1/threads/{thread.pk + 10_000}/draft"
+
+    for method, payload in [("GET", None), ("PUT", {"body": "x"}), ("DELETE", None)]:
+        hidden = stranger.generic(method, thread_draft_url(thread), "", "application/json")
+        if payload is not None:
+            hidden = stranger.put(thread_draft_url(thread), payload, "json")
+            absent = stranger.put(missing, payload, "json")
+        else:
+            absent = stranger.generic(method, missing, "", "application/json")
+        assert hidden.status_code == absent.status_code == 404
+        assert hidden.json() == absent.json()
+    assert not Draft.objects.filter(thread=thread).exists()
+
+
+def test_a_board_draft_stays_when_the_board_closes_to_visitors(member, board):
+    client = client_for(member)
+    client.put(board_draft_url(board), {"title": TITLE, "body": BODY}, "json")
+    Board.objects.filter(pk=board.pk).update(visibility="members")
+
+    assert_draft_kept(client, board_draft_url(board), title=TITLE, body=BODY)
+
+
+def test_a_suspended_member_may_still_read_and_delete_their_draft(member, member_client, board):
+    draft_save(user=member, title=TITLE, body=BODY, board=board)
+    member.suspended_until = timezone.now() + timedelta(days=3)
+    member.save(update_fields=["suspended_until"])
+
+    assert_draft_kept(member_client, board_draft_url(board), title=TITLE, body=BODY)
+    assert member_client.patch(board_draft_url(board), {"body": "x"}, "json").status_code == 403
+    assert member_client.delete(board_draft_url(board)).status_code == 204
+    assert not Draft.objects.filter(user=member).exists()
