@@ -371,6 +371,8 @@ class IdempotencyRecord(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
     scope = models.CharField(max_length=100)
+    # A digest of what the first request asked for: the same key with other words is refused.
+    request_digest = models.CharField(max_length=64, blank=True, default="")
     status_code = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)

@@ -16,7 +16,7 @@ from community.forum import policies, selectors
 from community.forum.api import serializers as s
 from community.forum.models import Board, Draft, Post, ReactionKind, Thread
 from community.forum.services import drafts, following, reactions
-from community.forum.services.idempotency import run_idempotent
+from community.forum.services.idempotency import request_digest, run_idempotent
 from community.posting import services as posting
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
@@ -49,6 +49,7 @@ def _create_once(
         user=_member(request),
         key=request.headers.get("Idempotency-Key"),
         scope=scope,
+        digest=request_digest(request.data),
         create=create,
     )
     return Response(body, status=code)

@@ -1,5 +1,7 @@
 """Replays the first answer to a create retried with the same ``Idempotency-Key``."""
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -13,10 +15,36 @@ from config.api.errors import ApiError
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 
 
+def request_digest(data: Any) -> str:
+    """One digest for one request's content, however its JSON was spaced or ordered."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _reused(existing: IdempotencyRecord) -> ApiError:
+    first_id = existing.body.get("id") if isinstance(existing.body, dict) else None
+    return ApiError(
+        "This Idempotency-Key was already used for another post"
+        + (f" (id {first_id})" if first_id is not None else "")
+        + ". What you sent now was not posted; your draft is kept. "
+        "Send it again with a new Idempotency-Key.",
+        code="idempotency_key_reused",
+        status_code=422,
+        extra={"existing": {"id": first_id}},
+    )
+
+
 def run_idempotent(
-    *, user: User, key: str | None, scope: str, create: Callable[[], tuple[int, Any]]
+    *,
+    user: User,
+    key: str | None,
+    scope: str,
+    digest: str,
+    create: Callable[[], tuple[int, Any]],
 ) -> tuple[int, Any]:
-    """Runs ``create`` once per (member, key): a retry gets the stored status and body.
+    """Runs ``create`` once per (member, key): a retry of the same request (same ``scope`` and
+    ``digest`` of its content) gets the stored status and body; the same key with another
+    request is 422 ``idempotency_key_reused``, and nothing is created.
 
     The record is written in the same transaction as the post, so a failed create leaves no
     record and can be retried; two racing requests with one key wait on the unique index
@@ -33,16 +61,12 @@ def run_idempotent(
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    user=user, key=key, scope=scope, status_code=0, body={}
+                    user=user, key=key, scope=scope, request_digest=digest, status_code=0, body={}
                 )
         except IntegrityError:
             existing = IdempotencyRecord.objects.get(user=user, key=key)
-            if existing.scope != scope:
-                raise ApiError(
-                    "This Idempotency-Key was already used for another request.",
-                    code="idempotency_key_reused",
-                    status_code=422,
-                ) from None
+            if existing.scope != scope or existing.request_digest not in ("", digest):
+                raise _reused(existing) from None
             return existing.status_code, existing.body
         status_code, body = create()
         record.status_code = status_code

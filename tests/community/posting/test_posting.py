@@ -612,6 +612,66 @@ def test_a_key_reused_on_another_thread_is_422(member):
     assert Post.objects.filter(thread=second_thread).count() == 1
 
 
+@pytest.mark.parametrize("target", ["thread", "reply"])
+def test_the_same_key_with_other_words_is_422_and_keeps_the_draft(member, time_machine, target):
+    board = BoardFactory()
+    thread = make_thread(board=board, author=factories.UserFactory())
+    client = client_for(member)
+    headers = {"Idempotency-Key": "same-key-other-words"}
+    if target == "thread":
+        url, draft_url = threads_url(board), f"/api/v1/boards/{board.slug}/draft"
+        first_payload = {"title": "Pillows", "body": "What pillow do you use?"}
+        second_payload = {"title": "Heat pads", "body": "Does heat help anyone else?"}
+    else:
+        url, draft_url = posts_url(thread), f"/api/v1/threads/{thread.pk}/draft"
+        first_payload = {"body": "Same here."}
+        second_payload = {"body": "Also: my physio suggested heat."}
+    first = client.post(url, first_payload, format="json", headers=headers)
+    assert first.status_code == 201, first.content
+    factories.pause_between_posts(time_machine)
+    client.put(draft_url, {"title": second_payload.get("title", ""), **second_payload}, "json")
+    posts_before = Post.objects.count()
+
+    reused = client.post(url, second_payload, format="json", headers=headers)
+
+    assert reused.status_code == 422, reused.content
+    body = reused.json()
+    assert body["code"] == "idempotency_key_reused"
+    assert body["existing"] == {"id": first.json()["id"]}
+    assert "new Idempotency-Key" in body["message"]
+    assert "draft is kept" in body["message"]
+    assert Post.objects.count() == posts_before
+    kept = client.get(draft_url)
+    assert kept.status_code == 200
+    assert kept.json()["body"] == second_payload["body"]
+
+
+def test_a_retry_with_the_same_words_spaced_otherwise_replays(member):
+    thread = make_thread(board=BoardFactory(), author=factories.UserFactory())
+    client = client_for(member)
+    headers = {"Idempotency-Key": "respaced-key-0001"}
+    url = posts_url(thread)
+
+    first = client.generic(
+        "POST",
+        url,
+        '{"body": "Same here.", "is_anonymous": false}',
+        "application/json",
+        headers=headers,
+    )
+    again = client.generic(
+        "POST",
+        url,
+        '{"is_anonymous":false,"body":"Same here."}',
+        "application/json",
+        headers=headers,
+    )
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Post.objects.filter(thread=thread).count() == 2
+
+
 @pytest.mark.parametrize(
     "key",
     ["short", "has spaces in it", "x" * 101, "semi;colon;key", "ключ-ключ-ключ"],
