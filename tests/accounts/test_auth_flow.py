@@ -90,7 +90,7 @@ def test_app_signup_verify_login_me_and_logout(mailoutbox, django_capture_on_com
 
     after = _me(token)
     assert after.status_code == 401
-    assert after.json()["code"] == "not_authenticated"
+    assert after.json()["code"] == "session_expired"
 
 
 def test_browser_login_with_csrf_and_cookie_session(member):

@@ -389,9 +389,11 @@ def test_anonymous_me_is_401_with_challenge(anon_client, method):
     assert "X-Session-Token" in response["WWW-Authenticate"]
 
 
-def test_unknown_session_token_is_401(anon_client, db):
-    response = anon_client.get(ME, HTTP_X_SESSION_TOKEN="not-a-real-session-token")
-    assert_error(response, 401, "not_authenticated")
+@pytest.mark.parametrize("token", ["not-a-real-session-token", "x", "\u00e9t\u00e9"])
+def test_unknown_session_token_is_401_session_expired(anon_client, db, token):
+    response = anon_client.get(ME, HTTP_X_SESSION_TOKEN=token)
+    body = assert_error(response, 401, "session_expired")
+    assert "sign in again" in body["message"].lower()
     assert "WWW-Authenticate" in response
 
 

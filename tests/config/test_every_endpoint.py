@@ -146,3 +146,19 @@ def test_an_integer_field_in_other_digits_is_400_naming_it(world, op):
             body = assert_error_shape(response, 400)
             assert path_in_body[0] in body["fields"], body
     assert fingerprint() == before
+
+
+# --- A session token that signs no one in is never a silent visitor -------------------------
+
+
+@pytest.mark.parametrize("op", operations(), ids=ids(list(operations())))
+def test_a_dead_session_token_is_401_session_expired_everywhere(world, op):
+    client = world.client("visitor")
+    before = fingerprint()
+    response = send(
+        client, op.method, world.path(op), "{}", HTTP_X_SESSION_TOKEN="ended-session-token-0001"
+    )
+    body = assert_error_shape(response, 401)
+    assert body["code"] == "session_expired", body
+    assert "X-Session-Token" in response["WWW-Authenticate"]
+    assert fingerprint() == before
