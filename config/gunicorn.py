@@ -15,6 +15,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 keepalive = 30
 timeout = 30
 graceful_timeout = 30
+# The longest request line gunicorn takes (its maximum): the application answers an address
+# over API_MAX_URL_LENGTH in the API's error shape; past this, gunicorn's own HTML 414 would
+# (the front proxy refuses such lines first: see README).
+limit_request_line = 8190
 # The app logs one line per request itself (with its request id).
 accesslog = None
 

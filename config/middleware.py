@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
-from config.api.errors import error_body, error_response_for_status
+from config.api.errors import STATUS_CODES, error_body, error_response_for_status
 
 logger = logging.getLogger("config.request")
 
@@ -66,6 +67,9 @@ class ApiErrorMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "\x00" in query or "%00" in query:
             return _json(400, "bad_request", "The address contains a NUL byte.")
+        if len(request.META.get("PATH_INFO", "")) + len(query) > settings.API_MAX_URL_LENGTH:
+            code, message = STATUS_CODES[414]
+            return _json(414, code, message)
         response = self.get_response(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
             "application/json"

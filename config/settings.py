@@ -256,6 +256,10 @@ SPECTACULAR_SETTINGS = {
 
 # Request bodies larger than this are refused with 413 before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
+# The longest path and query string the API reads (414 ``uri_too_long`` past it). gunicorn
+# takes request lines up to 8190 bytes (config/gunicorn.py), so the API answers in its own
+# shape up to there.
+API_MAX_URL_LENGTH = env.int("API_MAX_URL_LENGTH", default=4096)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

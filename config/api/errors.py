@@ -19,6 +19,7 @@ STATUS_CODES: dict[int, tuple[str, str]] = {
     405: ("method_not_allowed", "This method is not allowed here."),
     406: ("not_acceptable", "The requested response format is not available."),
     413: ("payload_too_large", "The request body is too large."),
+    414: ("uri_too_long", "The address is too long. Send long input in the request body."),
     415: ("unsupported_media_type", "Send the request body as JSON."),
     429: ("throttled", "Too many requests. Try again later."),
     500: (
