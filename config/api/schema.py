@@ -33,16 +33,49 @@ ERROR_COMPONENT: dict[str, Any] = {
 
 _ERROR_DESCRIPTIONS = {
     "400": "Invalid input (`invalid`, with `fields`) or a malformed request.",
-    "401": "Not signed in (`not_authenticated`).",
+    "401": (
+        "Not signed in (`not_authenticated`), or an `X-Session-Token` that signs no one in "
+        "(`session_expired`: sign in again)."
+    ),
     "403": "Not allowed (`permission_denied`, `suspended`, `csrf_failed`).",
     "404": "Not found, or not visible to this viewer (`not_found`).",
+    "406": "The Accept header asks for a format other than JSON (`not_acceptable`).",
+    "409": "In conflict with what is already there (see `code`).",
+    "413": "The request body is too large (`payload_too_large`).",
+    "414": "The address is too long (`uri_too_long`).",
+    "415": "The body is not JSON (`unsupported_media_type`).",
+    "422": "The Idempotency-Key was already used for another request (`idempotency_key_reused`).",
     "429": "Too many requests (`throttled`); see Retry-After.",
 }
 
+# What any operation may answer, whatever it is: a dead session token, a missing or hidden
+# object, an Accept header we cannot serve, an address too long to read, flood control.
+_ALWAYS = {"401", "404", "406", "414", "429"}
+
+
+def _error_response(code: str) -> dict[str, Any]:
+    return {
+        "description": _ERROR_DESCRIPTIONS[code],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
 
 def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """Postprocessing hook: registers the ``Error`` schema the responses refer to."""
+    """Postprocessing hook: registers the ``Error`` schema the responses refer to, and the
+    errors an operation's parameters bring: 400 for a query parameter it reads (a bad cursor,
+    a page size out of range), 422 where it takes an ``Idempotency-Key``."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_COMPONENT
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in {"get", "put", "post", "patch", "delete"}:
+                continue
+            parameters = operation.get("parameters", [])
+            responses = operation.setdefault("responses", {})
+            if any(p.get("in") == "query" for p in parameters):
+                responses.setdefault("400", _error_response("400"))
+            if any(p.get("name") == "Idempotency-Key" for p in parameters):
+                responses.setdefault("422", _error_response("422"))
+            operation["responses"] = dict(sorted(responses.items()))
     return result
 
 
@@ -51,21 +84,13 @@ class AutoSchema(openapi.AutoSchema):
         self, direction: Literal["request", "response"] = "response"
     ) -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction=direction)
-        errors = {"404", "429"}
+        errors = set(_ALWAYS)
         if self.method not in SAFE_METHODS:
-            errors |= {"400", "403"}
+            errors |= {"400", "403", "413", "415"}
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
-            errors |= {"401", "403"}
+            errors.add("403")
         for code in sorted(errors):
-            responses.setdefault(
-                code,
-                {
-                    "description": _ERROR_DESCRIPTIONS[code],
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                },
-            )
+            responses.setdefault(code, _error_response(code))
         return responses
 
 
