@@ -29,6 +29,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     test_settings["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{RUN_ID}_{WORKER}"
 
 
+@pytest.fixture(scope="session")
+def search_columns(django_db_setup, django_db_blocker):
+    """The test database is built from the models (no migrations): add the full-text search
+    columns and indexes the forum's and the library's migrations add, once per database."""
+    from importlib import import_module
+
+    from django.db import connection
+
+    forum = import_module("community.forum.migrations.0002_search_vectors")
+    library = import_module("community.resources.migrations.0002_search_and_curators")
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        forum.add_search_vectors(None, editor)
+        library.add_search_vector(None, editor)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _redis_cache_per_run():
     """The real Redis as cache, under a key prefix of this run and worker."""

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import Profile, Role, Treatment, TrustLevel, User, Visibility
 from accounts.policies import visible_profile_fields
-from config.api.fields import IntegerField, StrictCharField
+from config.api.fields import ClosedSerializer, IntegerField, StrictCharField
 
 
 class ClinicianBadgeSerializer(serializers.Serializer):
@@ -99,7 +99,17 @@ class MemberSerializer(serializers.Serializer):
         }
 
 
-class OwnProfileSerializer(serializers.Serializer):
+class CountryCodeField(CountryField):
+    """A country as its ISO code, and only as a string (``{}`` or a number is refused, never
+    read as "no country")."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class OwnProfileSerializer(ClosedSerializer):
     """The member's own profile: every field with its visibility."""
 
     bio = StrictCharField(max_length=2000, allow_blank=True, required=False)
@@ -112,7 +122,7 @@ class OwnProfileSerializer(serializers.Serializer):
         required=False,
     )
     treatments_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    country = CountryField(allow_blank=True, required=False)
+    country = CountryCodeField(allow_blank=True, required=False)
     country_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
     def validate_diagnosis_year(self, value: int | None) -> int | None:
@@ -145,7 +155,7 @@ class MeSerializer(serializers.Serializer):
         return _clinician_badge(user)
 
 
-class MeUpdateSerializer(serializers.Serializer):
+class MeUpdateSerializer(ClosedSerializer):
     """What a member may change about themselves here. Email and password changes go
     through the authentication API, which re-verifies them."""
 

@@ -29,3 +29,20 @@ class IntegerField(serializers.IntegerField):  # noqa: TID251 (the one subclass)
         if value is None:
             self.fail("invalid")
         return super().to_internal_value(value)
+
+
+class ClosedSerializer(serializers.Serializer):
+    """An input that names every field it takes: a field it does not know is refused (400,
+    naming it) rather than ignored, so a typo never looks like a saved change."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        names = set(data) - set(self.fields) if isinstance(data, dict) else set()
+        unknown = {name: ["This field is not known here."] for name in sorted(names)}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {}
+            raise serializers.ValidationError({**unknown, **detail}) from exc
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value

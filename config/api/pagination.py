@@ -24,12 +24,34 @@ from config.numbers import client_int
 
 T = TypeVar("T")
 
+# The largest page a client may ask for (``page_size``), on every list.
+MAX_PAGE_SIZE = 100
+
+
+def page_size_from(request: Request, *, default: int) -> int:
+    """The ``page_size`` a client asked for: ASCII digits, 1 to ``MAX_PAGE_SIZE``, or 400
+    naming it (the schema declares the same range); ``default`` when not given."""
+    raw = request.query_params.get("page_size")
+    if raw is None:
+        return default
+    size = client_int(raw)
+    if size is None or not 1 <= size <= MAX_PAGE_SIZE:
+        raise ApiError(
+            f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}.",
+            code="invalid",
+            fields={"page_size": [f"Enter a whole number from 1 to {MAX_PAGE_SIZE}."]},
+        )
+    return size
+
 
 class CursorPagination(pagination.CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
     ordering = "-pk"
+
+    def get_page_size(self, request: Request) -> int:
+        return page_size_from(request, default=self.page_size)
 
 
 def _invalid_cursor() -> ApiError:
@@ -42,7 +64,7 @@ class KeysetPagination(pagination.BasePagination):
     keys: tuple[str, ...] = ("id",)
     descending: bool = True
     page_size = 25
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
     cursor_query_param = "cursor"
 
     def __init__(self, *, keys: tuple[str, ...] | None = None, descending: bool | None = None):
@@ -94,17 +116,7 @@ class KeysetPagination(pagination.BasePagination):
 
     # --- DRF interface ------------------------------------------------------------------
     def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get("page_size")
-        if raw is None:
-            return self.page_size
-        size = client_int(raw)
-        if size is None:
-            raise ApiError(
-                "page_size must be a whole number.",
-                code="invalid",
-                fields={"page_size": ["Enter a whole number."]},
-            )
-        return max(1, min(size, self.max_page_size))
+        return page_size_from(request, default=self.page_size)
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: Any = None

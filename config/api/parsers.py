@@ -53,7 +53,9 @@ class JSONParser(parsers.JSONParser):
 
     - documents nested deeper than Python's decoder goes (``RecursionError``, not
       ``ValueError``, which DRF's parser would let through as a 500);
-    - invalid Unicode anywhere, in a value or a key: 400 ``invalid`` naming where.
+    - invalid Unicode anywhere, in a value or a key: 400 ``invalid`` naming where;
+    - a PATCH that names no field (``{}``): it would change nothing, which a client never
+      means (the schema says so with ``minProperties: 1``).
     """
 
     def parse(
@@ -66,6 +68,11 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.") from None
+        request = (parser_context or {}).get("request")
+        if getattr(request, "method", "") == "PATCH" and data == {}:
+            raise ApiError(
+                "Name at least one field to change; nothing was changed.", code="invalid"
+            )
         problems = _invalid_text(data)
         if problems is not None:
             fields = problems if isinstance(problems, dict) else {"non_field_errors": problems}

@@ -7,6 +7,9 @@ from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 
+from config.api.idempotency import KEY_PATTERN
+from config.api.pagination import MAX_PAGE_SIZE
+
 ERROR_COMPONENT: dict[str, Any] = {
     "type": "object",
     "description": "The one error shape of the API.",
@@ -53,6 +56,14 @@ _ERROR_DESCRIPTIONS = {
 _ALWAYS = {"401", "404", "406", "414", "429"}
 
 
+# What the server accepts for the parameters every list or create shares, said once.
+PARAMETER_CONTRACTS: dict[str, dict[str, Any]] = {
+    "page_size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    "from_position": {"type": "integer", "minimum": 0, "maximum": 2_147_483_647},
+    "Idempotency-Key": {"type": "string", "pattern": KEY_PATTERN.pattern},
+}
+
+
 def _error_response(code: str) -> dict[str, Any]:
     return {
         "description": _ERROR_DESCRIPTIONS[code],
@@ -64,12 +75,21 @@ def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
     """Postprocessing hook: registers the ``Error`` schema the responses refer to, and the
     errors an operation's parameters bring: 400 for a query parameter it reads (a bad cursor,
     a page size out of range), 422 where it takes an ``Idempotency-Key``."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_COMPONENT
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_COMPONENT
+    for name, component in schemas.items():
+        if name.startswith("Patched") and component.get("type") == "object":
+            component["minProperties"] = 1  # a PATCH names at least one field (the parser)
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
             if method not in {"get", "put", "post", "patch", "delete"}:
                 continue
             parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                parameter["schema"] = {
+                    **parameter.get("schema", {}),
+                    **PARAMETER_CONTRACTS.get(parameter.get("name", ""), {}),
+                }
             responses = operation.setdefault("responses", {})
             if any(p.get("in") == "query" for p in parameters):
                 responses.setdefault("400", _error_response("400"))
@@ -89,6 +109,9 @@ class AutoSchema(openapi.AutoSchema):
             errors |= {"400", "403", "413", "415"}
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors.add("403")
+        # A view names the actions a service may refuse as in conflict with what is there.
+        if getattr(self.view, "action", None) in getattr(self.view, "conflict_actions", ()):
+            errors.add("409")
         for code in sorted(errors):
             responses.setdefault(code, _error_response(code))
         return responses

@@ -71,12 +71,23 @@ def test_patch_me_updates_display_name_and_profile(member_client, member):
 def test_patch_me_cannot_change_role_trust_email_or_username(member_client, member):
     response = member_client.patch(
         ME,
-        {"role": "admin", "trust_level": "established", "email": "x@example.org", "username": "x"},
+        {
+            "display_name": "Jo",
+            "role": "admin",
+            "trust_level": "established",
+            "email": "x@example.org",
+            "username": "x",
+            "profile": {"bio": "Hi", "is_staff": True},
+        },
         format="json",
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert set(fields) == {"role", "trust_level", "email", "username", "profile"}
+    assert set(fields["profile"]) == {"is_staff"}
     member.refresh_from_db()
+    assert member.display_name != "Jo"
     assert member.role == "member"
     assert member.email != "x@example.org"
     assert member.username != "x"
@@ -150,3 +161,16 @@ def test_patch_me_refuses_a_number_for_the_display_name(member_client, member):
     assert "display_name" in response.json()["fields"]
     member.refresh_from_db()
     assert member.display_name != "5"
+
+
+@pytest.mark.parametrize("country", [{}, [], 12, None, {"code": "NZ"}])
+def test_a_country_that_is_not_a_code_is_refused_and_keeps_the_saved_one(
+    member_client, member, country
+):
+    member_client.patch(ME, {"profile": {"country": "NZ"}}, format="json")
+
+    response = member_client.patch(ME, {"profile": {"country": country}}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert "country" in response.json()["fields"]["profile"]
+    assert str(Profile.objects.get(user=member).country) == "NZ"

@@ -39,7 +39,7 @@ WITH_INTEGER_BODY = [
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db, search_columns) -> World:
     return build_world()
 
 
@@ -162,3 +162,36 @@ def test_a_dead_session_token_is_401_session_expired_everywhere(world, op):
     assert body["code"] == "session_expired", body
     assert "X-Session-Token" in response["WWW-Authenticate"]
     assert fingerprint() == before
+
+
+# --- A PATCH names what it changes; a page is 1 to 100 rows ---------------------------------
+
+PATCHES = [op for op in operations() if op.method == "PATCH"]
+WITH_PAGE_SIZE = [
+    op for op in operations() if any(p["name"] == "page_size" for p in op.parameters("query"))
+]
+
+
+@pytest.mark.parametrize("op", PATCHES, ids=ids(PATCHES))
+def test_a_patch_naming_no_field_is_400_and_the_schema_says_so(world, op):
+    assert op.body_schema()["minProperties"] == 1
+    client = world.client("moderator")
+    before = fingerprint()
+    body = assert_error_shape(send(client, op.method, world.path(op), "{}"), 400)
+    assert body["code"] == "invalid"
+    assert "at least one field" in body["message"]
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("op", WITH_PAGE_SIZE, ids=ids(WITH_PAGE_SIZE))
+def test_a_page_size_out_of_range_is_400_as_the_schema_declares(world, op):
+    declared = next(p for p in op.parameters("query") if p["name"] == "page_size")["schema"]
+    assert (declared["minimum"], declared["maximum"]) == (1, 100)
+    client = world.client("moderator")
+    for size in ("0", "101", "-1", "99999999999999999999"):
+        query = {**op.required_query(), "page_size": size}
+        body = assert_error_shape(client.get(world.path(op), query), 400)
+        assert "page_size" in body["fields"], body
+    for size in ("1", "100"):
+        response = client.get(world.path(op), {**op.required_query(), "page_size": size})
+        assert response.status_code == 200, (size, response.content[:300])

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +10,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from community.forum.models import IdempotencyRecord
 from config.api.errors import ApiError
-
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
+from config.api.idempotency import KEY_PATTERN
 
 
 def request_digest(data: Any) -> str:

@@ -33,10 +33,13 @@ class LinkHealthSerializer(serializers.Serializer):
 
 
 class CuratorLinkHealthSerializer(LinkHealthSerializer):
-    status_code = IntegerField(source="link_status_code", allow_null=True)
-    consecutive_failures = IntegerField(source="link_failures")
-    final_url = serializers.CharField(source="link_final_url")
-    error = serializers.CharField(source="link_error")
+    """A link's health: everyone sees its status and last check; curators also the details
+    (present for them only, so not required)."""
+
+    status_code = IntegerField(source="link_status_code", allow_null=True, required=False)
+    consecutive_failures = IntegerField(source="link_failures", required=False)
+    final_url = serializers.CharField(source="link_final_url", required=False)
+    error = serializers.CharField(source="link_error", required=False)
 
 
 class ResourceSerializer(serializers.Serializer):

@@ -96,6 +96,18 @@ def _in_order(ids: list[int], *, request: Request) -> list[Resource]:
 
 
 class ResourceViewSet(viewsets.GenericViewSet):
+    # Actions whose services may answer 409 (a duplicate link, a suggestion no longer
+    # waiting, a resource not published), declared in the schema.
+    conflict_actions = (
+        "create",
+        "partial_update",
+        "destroy",
+        "publish",
+        "archive",
+        "review",
+        "saved",
+        "helpful",
+    )
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     serializer_class = s.ResourceSerializer
     # The list's query parameters, for the schema: ``selectors.resource_list`` applies them.
@@ -230,14 +242,14 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     # --- a member's own marks ---
 
-    @extend_schema(methods=["PUT", "DELETE"], request=None, responses=s.ResourceSerializer)
+    @extend_schema(methods=["PUT", "DELETE"], request=None, responses={200: s.ResourceSerializer})
     @action(detail=True, methods=["put", "delete"], url_path="saved")
     def saved(self, request: Request, pk: str) -> Response:
         verb = reading.resource_save if request.method == "PUT" else reading.resource_unsave
         result = verb(member=request.user, resource_id=int(pk))
         return self._render(result.obj, changed=result.changed)
 
-    @extend_schema(methods=["PUT", "DELETE"], request=None, responses=s.ResourceSerializer)
+    @extend_schema(methods=["PUT", "DELETE"], request=None, responses={200: s.ResourceSerializer})
     @action(detail=True, methods=["put", "delete"], url_path="helpful")
     def helpful(self, request: Request, pk: str) -> Response:
         verb = reading.helpful_mark if request.method == "PUT" else reading.helpful_unmark

@@ -25,18 +25,9 @@ URL = "/api/v1/search"
 ANONYMOUS_LABEL = "a member"
 TAG = re.compile(r"<[^>]*>")
 
-search_vectors_migration = importlib.import_module("community.forum.migrations.0002_search_vectors")
-
-
-@pytest.fixture(scope="session")
-def _search_vectors(django_db_setup, django_db_blocker):
-    """The test database is built from the models: add the columns migration 0002 adds."""
-    with django_db_blocker.unblock(), connection.schema_editor() as editor:
-        search_vectors_migration.add_search_vectors(None, editor)
-
 
 @pytest.fixture(autouse=True)
-def _search_ready(_search_vectors, db):
+def _search_ready(search_columns, db):
     """Every test here needs the database, with the search columns."""
 
 
@@ -670,8 +661,9 @@ def test_migration_does_nothing_on_other_databases():
     executed: list[str] = []
     editor = SimpleNamespace(connection=SimpleNamespace(vendor="sqlite"), execute=executed.append)
 
-    search_vectors_migration.add_search_vectors(None, editor)
-    search_vectors_migration.remove_search_vectors(None, editor)
+    migration = importlib.import_module("community.forum.migrations.0002_search_vectors")
+    migration.add_search_vectors(None, editor)
+    migration.remove_search_vectors(None, editor)
 
     assert executed == []
 

@@ -7,12 +7,10 @@ The last test measures, with a real Celery worker and SMTP server, how long the 
 alert takes to arrive after the member posts (run with ``-s`` to see the number).
 """
 
-import importlib
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -27,7 +25,6 @@ from tests.worker import wait_until
 pytestmark = pytest.mark.django_db
 
 URGENT_SUBJECT = "[Neck to Neck] Urgent: a post needs a moderator now"
-search_vectors_migration = importlib.import_module("community.forum.migrations.0002_search_vectors")
 
 
 @pytest.fixture(autouse=True)
@@ -323,20 +320,13 @@ def test_the_visibility_setting_decides_who_sees_an_urgent_post(
 # --- Search -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _search_vectors(django_db_setup, django_db_blocker):
-    """The test database is built from the models: add the columns migration 0002 adds."""
-    with django_db_blocker.unblock(), connection.schema_editor() as editor:
-        search_vectors_migration.add_search_vectors(None, editor)
-
-
 def search_ids(client: APIClient, q: str) -> set[int]:
     response = client.get("/api/v1/search", {"q": q})
     assert response.status_code == 200, response.content
     return {row["post"] for row in response.json()["results"]}
 
 
-@pytest.mark.usefixtures("_search_vectors")
+@pytest.mark.usefixtures("search_columns")
 def test_search_leaves_urgent_posts_out_for_everyone_but_moderators(board, moderator):
     writer = factories.UserFactory()
     thread = factories.make_thread(board=board, author=factories.UserFactory())

@@ -339,7 +339,7 @@ def test_suspending_ends_the_members_sessions_and_app_tokens_at_once(moderator_c
     assert body["is_suspended"] is True
     assert "email" not in body
     # The token no longer signs anyone in: reads and writes alike.
-    assert_error(token_client(token).get(f"{API}/me"), 401, "not_authenticated")
+    assert_error(token_client(token).get(f"{API}/me"), 401, "session_expired")
     write = token_client(token).patch(f"{API}/me", {"display_name": "X"}, format="json")
     assert write.status_code == 401
     assert_error(browser.get(f"{API}/me"), 401, "not_authenticated")

@@ -1,26 +1,12 @@
-import importlib
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from bench.lib.httpserver import LocalServer
 from tests import factories
 
-search_migration = importlib.import_module(
-    "community.resources.migrations.0002_search_and_curators"
-)
-
-
-@pytest.fixture(scope="session")
-def _resource_search_vector(django_db_setup, django_db_blocker):
-    """The test database is built from the models: add the column migration 0002 adds."""
-    with django_db_blocker.unblock(), connection.schema_editor() as editor:
-        search_migration.add_search_vector(None, editor)
-
 
 @pytest.fixture(autouse=True)
-def _library_ready(_resource_search_vector):
+def _library_ready(search_columns):
     """Every test here may search the library (test modules without the database override
     this)."""
 
