@@ -5,6 +5,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
@@ -81,6 +82,26 @@ class ApiErrorMiddleware:
             return json_response
         return response
 
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: Any,
+        view_kwargs: Any,
+    ) -> HttpResponse | None:
+        """A method an API route does not take is 405 with ``Allow``, before any sign-in or
+        permission check: the route is in the published schema, so its existence is no
+        secret, and a client learns at once that the method, not its access, is wrong."""
+        if not request.path.startswith("/api/v1/"):
+            return None
+        allowed = _allowed_methods(view_func)
+        if allowed is None or request.method in allowed:
+            return None
+        code, message = STATUS_CODES[405]
+        response = _json(405, code, message)
+        response["Allow"] = ", ".join(allowed)
+        return response
+
 
 def _looks_like_other_digits(value: str) -> bool:
     """A number written with digits other than ASCII's ("²", "①", U+0661 Arabic-Indic one):
@@ -115,6 +136,26 @@ class AdminNumbersMiddleware:
                         "A number in this address is not written with the digits 0 to 9."
                     )
         return self.get_response(request)
+
+
+def _allowed_methods(view_func: Callable[..., HttpResponse]) -> list[str] | None:
+    """The methods an API view answers, from the view itself (None for a view that is not
+    DRF's): a viewset's routed actions, or an APIView's handlers."""
+    actions = getattr(view_func, "actions", None)
+    view_class = getattr(view_func, "cls", None)
+    if actions is not None:
+        methods = [method.upper() for method in actions]
+    elif view_class is not None:
+        methods = [
+            method.upper()
+            for method in view_class.http_method_names
+            if method != "options" and hasattr(view_class, method)
+        ]
+    else:
+        return None
+    if "GET" in methods and "HEAD" not in methods:
+        methods.append("HEAD")
+    return [*methods, "OPTIONS"]
 
 
 def _json(status_code: int, code: str, message: str) -> HttpResponse:

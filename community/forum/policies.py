@@ -84,6 +84,7 @@ def check_can_start_thread(*, user: Viewer, board: Board, is_anonymous: bool) ->
         raise ApiError(
             "This board does not allow anonymous posts.",
             code="invalid",
+            status_code=422,
             fields={"is_anonymous": ["This board does not allow anonymous posts."]},
         )
     return author

@@ -92,18 +92,31 @@ def kinds_switch_off(*, user: User, kinds: Iterable[str]) -> list[str]:
 
 
 def _check_kinds(*, user: User, kinds: dict[str, str]) -> None:
+    """Refuses a kind or a delivery that does not exist (400, as the schema says), and a kind
+    this member does not receive or an urgent alert not sent at once (422: well formed, but
+    not a choice this member has)."""
     allowed = set(kinds_for(role=user.role, is_curator=user.is_curator))
-    problems: dict[str, list[str]] = {}
+    malformed: dict[str, list[str]] = {}
+    refused: dict[str, list[str]] = {}
     for kind, delivery in kinds.items():
-        if kind not in allowed:
-            problems[kind] = ["You do not receive this kind of notification."]
+        if kind not in RULES:
+            malformed[kind] = ["There is no such kind of notification."]
         elif delivery not in Delivery.values:
-            problems[kind] = [f"Choose one of: {', '.join(Delivery.values)}."]
+            malformed[kind] = [f"Choose one of: {', '.join(Delivery.values)}."]
+        elif kind not in allowed:
+            refused[kind] = ["You do not receive this kind of notification."]
         elif RULES[kind].urgent and delivery != Delivery.NOW:
-            problems[kind] = ["Urgent alerts are always emailed at once."]
-    if problems:
+            refused[kind] = ["Urgent alerts are always emailed at once."]
+    if malformed:
         raise ApiError(
-            "Some notification choices are not valid.", code="invalid", fields={"kinds": problems}
+            "Some notification choices are not valid.", code="invalid", fields={"kinds": malformed}
+        )
+    if refused:
+        raise ApiError(
+            "Some notification choices are not yours to make; nothing was changed.",
+            code="invalid",
+            status_code=422,
+            fields={"kinds": refused},
         )
 
 

@@ -134,13 +134,14 @@ def _initial_state(*, author: User, board: Board, screened: screening.Screening)
 
 
 def _library_resource(*, resource_id: int | None) -> Resource | None:
-    """The published library resource a post points to; anything else is a 400."""
+    """The published library resource a post points to; anything else is a 422 (a well-formed
+    id that names nothing the post can show)."""
     if resource_id is None:
         return None
     resource = Resource.objects.filter(pk=resource_id, state=ResourceState.PUBLISHED).first()
     if resource is None:
         message = "Choose a resource from the library."
-        raise ApiError(message, code="invalid", fields={"resource": [message]})
+        raise ApiError(message, code="invalid", status_code=422, fields={"resource": [message]})
     return resource
 
 
@@ -156,6 +157,7 @@ def _reply_to_in_thread(*, viewer: User, thread: Thread, reply_to_id: int | None
         raise ApiError(
             "That post is not in this thread.",
             code="invalid",
+            status_code=422,
             fields={"reply_to": ["That post is not in this thread."]},
         )
     return target

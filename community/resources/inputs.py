@@ -33,6 +33,9 @@ TAG_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Control characters: none in a one-line field; a summary keeps its line breaks and tabs.
 CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same sets, as the schema's patterns spell a character that is allowed.
+ALLOWED_IN_LINE = r"[^\u0000-\u001f\u007f]"
+ALLOWED_IN_TEXT = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]"
 
 
 def invalid(fields: Mapping[str, list[str]]) -> ApiError:
@@ -68,6 +71,16 @@ class TextField(_Checked, serializers.CharField):
     def __init__(self, *, lines: bool = False, **kwargs: Any) -> None:
         self.controls = CONTROL_IN_TEXT if lines else CONTROL_IN_LINE
         super().__init__(**kwargs)
+        # The same rule for the schema: white space around, no control character within,
+        # and (when required) something that is not white space.
+        allowed = (
+            r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]"
+            if lines
+            else r"[^\u0000-\u001f\u007f]"
+        )
+        solid = allowed[:-1] + r"\s]"
+        inner = f"{allowed}*{solid}" if self.required else f"(?:{allowed}*{solid})?"
+        self.schema_extra = {"pattern": rf"^\s*{inner}\s*$"}
 
     def check(self, data: Any) -> str:
         if data is not None and not isinstance(data, str):
@@ -86,6 +99,10 @@ class LinkField(_Checked, serializers.CharField):
     """A web address, in the one spelling the library stores (see ``links``)."""
 
     default_error_messages = {"not_text": "Send the address as text."}
+    schema_extra = {
+        "format": "uri",
+        "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000-\u001f]+\s*$",
+    }
 
     def check(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -129,6 +146,7 @@ class TagSlugsField(_Checked, serializers.ListField):
 
 class LanguageField(_Checked, serializers.CharField):
     default_error_messages = {"invalid": "Give a language code such as “en” or “pt-BR”."}
+    schema_extra = {"pattern": r"^\s*[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\s*$"}
 
     def check(self, data: Any) -> str:
         if not isinstance(data, str) or not LANGUAGE.match(data.strip()):
@@ -174,8 +192,11 @@ class ResourceInputSerializer(serializers.Serializer):
         if not isinstance(data, Mapping):
             return super().to_internal_value(data)
         if self.context.get("own_suggestion") and "review_interval_months" in data:
-            raise serializers.ValidationError(
-                {"review_interval_months": ["Curators set how often it is reviewed."]}
+            raise ApiError(
+                "Curators set how often a resource is reviewed.",
+                code="permission_denied",
+                status_code=403,
+                fields={"review_interval_months": ["Curators set how often it is reviewed."]},
             )
         unknown = {
             name: ["This field cannot be set."] for name in sorted(set(data) - set(self.fields))

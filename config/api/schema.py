@@ -5,8 +5,10 @@ from typing import Any, Literal
 from drf_spectacular import openapi
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 
+from config.api.fields import ClosedSerializer
 from config.api.idempotency import KEY_PATTERN
 from config.api.pagination import MAX_PAGE_SIZE
 
@@ -90,6 +92,13 @@ def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                     **parameter.get("schema", {}),
                     **PARAMETER_CONTRACTS.get(parameter.get("name", ""), {}),
                 }
+            body = operation.get("requestBody")
+            if body:
+                content = body.get("content", {}).get("application/json", {})
+                ref = content.get("schema", {}).get("$ref", "")
+                component = schemas.get(ref.rsplit("/", 1)[-1], {})
+                if component.get("required") or component.get("minProperties"):
+                    body["required"] = True
             responses = operation.setdefault("responses", {})
             if any(p.get("in") == "query" for p in parameters):
                 responses.setdefault("400", _error_response("400"))
@@ -99,7 +108,44 @@ def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
     return result
 
 
+# Text DRF takes: no NUL character (refused by every CharField); with ``allow_blank=False``,
+# at least one character that is not white space (blank text is refused).
+TEXT = r"^[^\u0000]*$"
+NON_BLANK_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
 class AutoSchema(openapi.AutoSchema):
+    """Each request field declares what the server takes, so a request the schema allows is
+    one the server accepts: a field's own ``schema_extra`` (a pattern, a format), or for plain
+    text the rules every text field follows; an input that refuses unknown fields
+    (``ClosedSerializer``) says so with ``additionalProperties: false``."""
+
+    def _map_serializer_field(
+        self, field: Any, direction: Literal["request", "response"], bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request":
+            return schema
+        extra = getattr(field, "schema_extra", None)
+        if extra:
+            return {**schema, **extra}
+        plain_text = (
+            isinstance(field, serializers.CharField)
+            and schema.get("type") == "string"
+            and not {"pattern", "enum", "format"} & set(schema)
+        )
+        if plain_text:
+            schema["pattern"] = TEXT if field.allow_blank else NON_BLANK_TEXT
+        return schema
+
+    def _map_basic_serializer(
+        self, serializer: Any, direction: Literal["request", "response"]
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, ClosedSerializer):
+            schema["additionalProperties"] = False
+        return schema
+
     def _get_response_bodies(
         self, direction: Literal["request", "response"] = "response"
     ) -> dict[str, Any]:

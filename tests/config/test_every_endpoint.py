@@ -195,3 +195,22 @@ def test_a_page_size_out_of_range_is_400_as_the_schema_declares(world, op):
     for size in ("1", "100"):
         response = client.get(world.path(op), {**op.required_query(), "page_size": size})
         assert response.status_code == 200, (size, response.content[:300])
+
+
+# --- A method a route does not take is 405, whoever asks ------------------------------------
+
+PATHS = sorted({op.path for op in operations()})
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("who", ["visitor", "member"])
+def test_a_method_a_route_does_not_take_is_405_with_allow(world, path, who):
+    declared = {op.method for op in operations() if op.path == path}
+    client = world.client(who)
+    url = world.path(next(op for op in operations() if op.path == path))
+    for method in sorted({"GET", "PUT", "POST", "PATCH", "DELETE", "TRACE"} - declared):
+        response = send(client, method, url, "{}")
+        body = assert_error_shape(response, 405)
+        assert body["code"] == "method_not_allowed"
+        allowed = {m.strip() for m in response["Allow"].split(",")}
+        assert declared <= allowed, (method, allowed)

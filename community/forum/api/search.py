@@ -49,14 +49,10 @@ class SearchParamsSerializer(serializers.Serializer):
         required=False, help_text="Only posts written on or after this day (UTC)."
     )
     before = serializers.DateField(
-        required=False, help_text="Only posts written before this day (UTC), not on it."
+        required=False,
+        help_text="Only posts written before this day (UTC), not on it. A range that holds no "
+        "day finds nothing.",
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        after, before = attrs.get("after"), attrs.get("before")
-        if after is not None and before is not None and before <= after:
-            raise serializers.ValidationError({"before": ["Choose a day later than “after”."]})
-        return attrs
 
 
 class SearchResultSerializer(serializers.Serializer):

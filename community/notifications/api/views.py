@@ -1,5 +1,6 @@
 from dataclasses import asdict
 from typing import Any, cast
+from zoneinfo import available_timezones
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
@@ -14,7 +15,7 @@ from accounts.models import User
 from community.notifications import inbox, preferences
 from community.notifications.kinds import Delivery, Kind
 from community.notifications.models import Notification
-from config.api.fields import IntegerField
+from config.api.fields import ClosedSerializer, IntegerField
 from config.api.pagination import KeysetPagination
 
 
@@ -32,14 +33,27 @@ class PreferencesSerializer(serializers.Serializer):
     timezone = serializers.CharField()
 
 
-class PreferencesUpdateSerializer(serializers.Serializer):
-    kinds = serializers.DictField(
-        child=serializers.CharField(max_length=10),
-        required=False,
-        help_text='Kind to delivery, e.g. {"mention": "daily"}.',
-    )
+KindDeliveriesSerializer = type(
+    "KindDeliveriesSerializer",
+    (ClosedSerializer,),
+    {
+        "__doc__": 'Kind to delivery, e.g. {"mention": "daily"}: only the kinds to change.',
+        **{
+            kind: serializers.ChoiceField(choices=Delivery.choices, required=False)
+            for kind in Kind.values
+        },
+    },
+)
+
+
+class PreferencesUpdateSerializer(ClosedSerializer):
+    kinds = KindDeliveriesSerializer(required=False)
     include_post_text = serializers.BooleanField(required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = serializers.ChoiceField(
+        choices=sorted(available_timezones()),
+        required=False,
+        help_text="A time zone name such as Europe/London (digests come at 07:00 there).",
+    )
 
 
 class NotificationPreferencesView(APIView):

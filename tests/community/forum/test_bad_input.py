@@ -45,9 +45,11 @@ def assert_error(response, status: int, code: str, extra_keys: frozenset[str] = 
     return body
 
 
-def assert_field_error(response, field: str) -> dict:
-    """400 ``invalid`` whose ``fields`` names ``field`` with at least one readable problem."""
-    body = assert_error(response, 400, "invalid")
+def assert_field_error(response, field: str, status: int = 400) -> dict:
+    """``invalid`` whose ``fields`` names ``field`` with at least one readable problem: 400
+    for what the schema refuses, 422 for a well-formed value a rule of the board, the thread
+    or the library refuses."""
+    body = assert_error(response, status, "invalid")
     assert field in body["fields"], body
     problems = body["fields"][field]
     assert isinstance(problems, list), body
@@ -501,7 +503,7 @@ def test_anonymous_posting_where_the_board_does_not_allow_it(target, value, foru
     base = VALID_THREAD if target == "thread" else VALID_REPLY
     before = written()
     response = send(member_client, "POST", path, {**base, "is_anonymous": value})
-    body = assert_field_error(response, "is_anonymous")
+    body = assert_field_error(response, "is_anonymous", 422)
     assert set(body["fields"]) == {"is_anonymous"}
     assert written() == before
 
@@ -515,14 +517,14 @@ def test_reply_to_a_post_in_another_thread_is_refused(forum, member_client):
     response = send(
         member_client, "POST", posts_path(forum.thread), {**VALID_REPLY, "reply_to": elsewhere.pk}
     )
-    other_thread_body = assert_field_error(response, "reply_to")
+    other_thread_body = assert_field_error(response, "reply_to", 422)
     assert written() == before
 
     for target in (UNKNOWN_ID, forum.hidden_posts[PostState.PENDING].pk):
         response = send(
             member_client, "POST", posts_path(forum.thread), {**VALID_REPLY, "reply_to": target}
         )
-        assert assert_field_error(response, "reply_to") == other_thread_body
+        assert assert_field_error(response, "reply_to", 422) == other_thread_body
     assert written() == before
 
 

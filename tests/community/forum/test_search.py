@@ -488,8 +488,6 @@ def test_empty_optional_parameters_are_ignored(engine, board, opener):
         ({"q": "neck", "author": "x" * 31}, "author"),
         ({"q": "neck", "after": "yesterday"}, "after"),
         ({"q": "neck", "before": "2024-13-01"}, "before"),
-        ({"q": "neck", "after": "2024-03-02", "before": "2024-03-02"}, "before"),
-        ({"q": "neck", "after": "2024-03-02", "before": "2024-03-01"}, "before"),
         ({"q": "neck", "page_size": "ten"}, "page_size"),
     ],
     ids=[
@@ -502,13 +500,20 @@ def test_empty_optional_parameters_are_ignored(engine, board, opener):
         "long-author",
         "bad-after",
         "bad-before",
-        "same-day",
-        "before-after",
         "bad-page-size",
     ],
 )
 def test_bad_parameters_answer_400_naming_the_field(params, field):
     assert_invalid(client_for().get(URL, params), field)
+
+
+@pytest.mark.parametrize("before", ["2024-03-02", "2024-03-01"], ids=["same-day", "before-after"])
+def test_a_range_that_holds_no_day_finds_nothing(board, opener, before):
+    factories.make_thread(board=board, author=opener, title="Neck brace", body="A neck brace.")
+
+    found = run(client_for(), q="neck", after="2024-03-02", before=before)
+
+    assert found["results"] == []
 
 
 def test_nul_byte_is_refused_before_reaching_the_database():

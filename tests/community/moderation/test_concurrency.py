@@ -229,9 +229,13 @@ def test_hiding_and_replying_at_the_same_moment(target):
         if member.error is None:
             assert_reply_saved(scene, member.result)
         else:
-            # The moderator hid the opening post first: the thread is out of view, and a
-            # member who cannot see it cannot reply to it. Refused cleanly, nothing saved.
-            assert target == "opening", repr(member.error)
+            # The moderator hid the post first. The opening post: the thread is out of view,
+            # and a member who cannot see it cannot reply to it (404). The reply: it can no
+            # longer be answered (422 naming reply_to). Refused cleanly, nothing saved.
             assert isinstance(member.error, Http404 | ApiError), repr(member.error)
+            if target == "reply":
+                assert isinstance(member.error, ApiError), repr(member.error)
+                assert member.error.status_code == 422
+                assert "reply_to" in member.error.fields
             assert not Post.objects.filter(thread=scene.thread, author=scene.member).exists()
         assert_consistent(scene)

@@ -79,17 +79,18 @@ def test_choosing_the_default_again_stores_nothing(member_client, member):
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "field", "status"),
     [
-        ({"kinds": {"mention": "hourly"}}, "kinds"),
-        ({"kinds": {"urgent_crisis": "off"}}, "kinds"),
-        ({"kinds": {"not_a_kind": "now"}}, "kinds"),
-        ({"kinds": "now"}, "kinds"),
-        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
-        ({"include_post_text": "perhaps"}, "include_post_text"),
+        ({"kinds": {"mention": "hourly"}}, "kinds", 400),
+        ({"kinds": {"urgent_crisis": "off"}}, "kinds", 422),
+        ({"kinds": {"not_a_kind": "now"}}, "kinds", 400),
+        ({"kinds": "now"}, "kinds", 400),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", 400),
+        ({"include_post_text": "perhaps"}, "include_post_text", 400),
     ],
 )
-def test_bad_choices_are_refused_and_nothing_changes(member_client, member, body, field):
+def test_bad_choices_are_refused_and_nothing_changes(member_client, member, body, field, status):
+    """400 for what the schema refuses; 422 for a well-formed choice this member cannot make."""
     member_client.patch(URL, {"kinds": {"mention": "daily"}}, format="json")
 
     # A valid change sent alongside the bad one must not be written either.
@@ -98,7 +99,7 @@ def test_bad_choices_are_refused_and_nothing_changes(member_client, member, body
 
     response = member_client.patch(URL, body, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == status
     assert response.json()["code"] == "invalid"
     assert field in response.json()["fields"]
     assert _by_kind(member_client.get(URL).json())["mention"]["delivery"] == "daily"
@@ -108,7 +109,7 @@ def test_bad_choices_are_refused_and_nothing_changes(member_client, member, body
 def test_a_member_cannot_turn_off_moderator_alerts_they_do_not_receive(member_client, member):
     response = member_client.patch(URL, {"kinds": {"queue_waiting": "off"}}, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "queue_waiting" in response.json()["fields"]["kinds"]
     assert not NotificationPreference.objects.filter(user=member).exists()
 

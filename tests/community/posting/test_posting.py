@@ -701,7 +701,7 @@ def test_a_failed_create_can_be_retried_with_the_same_key(member_client):
     )
     retried = member_client.post(threads_url(board), payload, format="json", headers=headers)
 
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert refused.json()["fields"]["is_anonymous"]
     assert retried.status_code == 201, retried.content
     assert Thread.objects.filter(board=board).count() == 1

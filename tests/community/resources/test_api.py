@@ -545,7 +545,7 @@ def test_a_member_fixes_their_waiting_suggestion(member, member_client):
         "https://physio.example.org/v2",
     )
     assert same.json()["changed"] is False
-    assert curators_only.status_code == 400
+    assert curators_only.status_code == 403
     # Not yet in the library: nothing for the audit log.
     assert not ModerationAction.objects.exists()
 

@@ -90,7 +90,7 @@ def test_only_published_resources_can_be_linked(member, member_client, thread, w
         posts_url(thread), {"body": "My words, kept.", "resource": resource_id}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "resource" in response.json()["fields"]
     assert Post.objects.filter(thread=thread).count() == 1
     assert Draft.objects.get(user=member, thread=thread).body == "My words, kept."
