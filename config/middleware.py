@@ -95,12 +95,18 @@ class ApiErrorMiddleware:
         if not request.path.startswith("/api/v1/"):
             return None
         allowed = _allowed_methods(view_func)
-        if allowed is None or request.method in allowed:
+        if allowed is None:
             return None
-        code, message = STATUS_CODES[405]
-        response = _json(405, code, message)
-        response["Allow"] = ", ".join(allowed)
-        return response
+        if request.method not in allowed:
+            code, message = STATUS_CODES[405]
+            response = _json(405, code, message)
+            response["Allow"] = ", ".join(allowed)
+            return response
+        if request.method == "PATCH" and request.headers.get("Content-Length", "0") in ("", "0"):
+            # A PATCH with no body would change nothing: a client never means that (an empty
+            # JSON object is refused the same way where the body is parsed).
+            return _json(400, "invalid", "Name at least one field to change; nothing was changed.")
+        return None
 
 
 def _looks_like_other_digits(value: str) -> bool:

@@ -19,16 +19,16 @@ from community.resources.links import MAX_LENGTH as URL_MAX
 from community.resources.links import LinkError, url_normalise
 from community.resources.models import Audience, Category
 from config.api.errors import ApiError
-from config.api.fields import IntegerField
+from config.api.fields import ClosedSerializer, IntegerField
 
 TITLE_MAX = 200
 SUMMARY_MAX = 5000
 ORGANISATION_MAX = 200
-LANGUAGE_MAX = 16
 TAGS_MAX = 8
 TAG_MAX = 40
 REVIEW_MONTHS_MAX = 60
-LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# A language and at most one region or script: "en", "pt-BR", "zh-Hant".
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 TAG_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Control characters: none in a one-line field; a summary keeps its line breaks and tabs.
 CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -38,11 +38,14 @@ ALLOWED_IN_LINE = r"[^\u0000-\u001f\u007f]"
 ALLOWED_IN_TEXT = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]"
 
 
-def invalid(fields: Mapping[str, list[str]]) -> ApiError:
-    """The API's 400 ``invalid`` for these fields' problems, the first one as its message."""
+def invalid(fields: Mapping[str, list[Any]]) -> ApiError:
+    """The API's ``invalid`` for these fields' problems, the first one as its message: 400,
+    or 422 when every problem is a well-formed link that cannot be used (a private host)."""
     plain = {name: [str(problem) for problem in problems] for name, problems in fields.items()}
     first = next(iter(plain.values()))[0]
-    return ApiError(first, code="invalid", fields=plain)
+    codes = {getattr(problem, "code", None) for problems in fields.values() for problem in problems}
+    status = 422 if codes == {"unusable_link"} else 400
+    return ApiError(first, code="invalid", status_code=status, fields=plain)
 
 
 class _Checked:
@@ -90,7 +93,8 @@ class TextField(_Checked, serializers.CharField):
             self.fail("control")
         if self.required and not text:
             self.fail("required")
-        if self.max_length is not None and len(text) > self.max_length:
+        # Measured as sent, as the schema's maxLength is.
+        if self.max_length is not None and isinstance(data, str) and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return text
 
@@ -110,7 +114,7 @@ class LinkField(_Checked, serializers.CharField):
         try:
             return url_normalise(data)
         except LinkError as exc:
-            raise serializers.ValidationError(str(exc), code="invalid") from exc
+            raise serializers.ValidationError(str(exc), code=exc.code) from exc
 
 
 class OneOfField(_Checked, serializers.ChoiceField):
@@ -146,7 +150,7 @@ class TagSlugsField(_Checked, serializers.ListField):
 
 class LanguageField(_Checked, serializers.CharField):
     default_error_messages = {"invalid": "Give a language code such as “en” or “pt-BR”."}
-    schema_extra = {"pattern": r"^\s*[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\s*$"}
+    schema_extra = {"pattern": r"^\s*[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\s*$"}
 
     def check(self, data: Any) -> str:
         if not isinstance(data, str) or not LANGUAGE.match(data.strip()):
@@ -173,7 +177,7 @@ class MonthsField(_Checked, IntegerField):
 # member fixing their waiting suggestion) the review interval is the curators'.
 # ``is_valid(raise_exception=True)`` raises the API's 400 ``invalid``; ``validated_data`` holds
 # the cleaned values by the names the services take. (No docstring: the schema would show it.)
-class ResourceInputSerializer(serializers.Serializer):
+class ResourceInputSerializer(ClosedSerializer):
     title = TextField(max_length=TITLE_MAX)
     url = LinkField(max_length=URL_MAX, help_text="An absolute http:// or https:// address.")
     summary = TextField(required=False, lines=True, max_length=SUMMARY_MAX, help_text="Markdown.")
@@ -183,7 +187,7 @@ class ResourceInputSerializer(serializers.Serializer):
     tags = TagSlugsField(
         child=serializers.SlugField(max_length=TAG_MAX), required=False, max_length=TAGS_MAX
     )
-    language = LanguageField(required=False, max_length=LANGUAGE_MAX, help_text="e.g. en, pt-BR.")
+    language = LanguageField(required=False, help_text="e.g. en, pt-BR.")
     review_interval_months = MonthsField(
         required=False, min_value=1, max_value=REVIEW_MONTHS_MAX, help_text="Curators."
     )
@@ -198,16 +202,7 @@ class ResourceInputSerializer(serializers.Serializer):
                 status_code=403,
                 fields={"review_interval_months": ["Curators set how often it is reviewed."]},
             )
-        unknown = {
-            name: ["This field cannot be set."] for name in sorted(set(data) - set(self.fields))
-        }
-        try:
-            validated = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({**unknown, **exc.detail}) from exc  # type: ignore[dict-item]
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return validated
+        return super().to_internal_value(data)
 
     def is_valid(self, *, raise_exception: bool = False) -> bool:
         valid = super().is_valid()

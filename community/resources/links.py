@@ -18,7 +18,13 @@ _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
 class LinkError(ValueError):
-    """Why an address cannot be a resource's link."""
+    """Why an address cannot be a resource's link: ``invalid`` when it is not written as a web
+    address at all (the schema refuses it too), ``unusable_link`` when it is one that cannot
+    be used (a private host, a user name in it, a host name that is not valid)."""
+
+    def __init__(self, message: str, *, code: str = "unusable_link") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _host(raw_host: str) -> str:
@@ -46,11 +52,13 @@ def url_normalise(raw: str) -> str:
     """The stored form of ``raw``; raises ``LinkError`` when it cannot be a resource's link."""
     text = (raw or "").strip()
     if not text:
-        raise LinkError("Give the resource's web address.")
+        raise LinkError("Give the resource's web address.", code="invalid")
     if len(text) > MAX_LENGTH:
-        raise LinkError(f"Keep the address to {MAX_LENGTH} characters or fewer.")
+        raise LinkError(f"Keep the address to {MAX_LENGTH} characters or fewer.", code="invalid")
     if any(ch.isspace() or ord(ch) < 32 for ch in text):
-        raise LinkError("A web address cannot contain spaces or control characters.")
+        raise LinkError(
+            "A web address cannot contain spaces or control characters.", code="invalid"
+        )
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -58,7 +66,9 @@ def url_normalise(raw: str) -> str:
         raise LinkError("This is not a valid web address.") from exc
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise LinkError("Only web addresses starting with http:// or https:// can be added.")
+        raise LinkError(
+            "Only web addresses starting with http:// or https:// can be added.", code="invalid"
+        )
     if not parts.netloc or parts.hostname is None:
         raise LinkError("Give the full address, starting with https://.")
     if parts.username is not None or parts.password is not None:
@@ -77,5 +87,5 @@ def url_normalise(raw: str) -> str:
     )
     normalised = urlunsplit((scheme, netloc, path, query, ""))
     if len(normalised) > MAX_LENGTH:
-        raise LinkError(f"Keep the address to {MAX_LENGTH} characters or fewer.")
+        raise LinkError(f"Keep the address to {MAX_LENGTH} characters or fewer.", code="invalid")
     return normalised

@@ -49,7 +49,11 @@ _ERROR_DESCRIPTIONS = {
     "413": "The request body is too large (`payload_too_large`).",
     "414": "The address is too long (`uri_too_long`).",
     "415": "The body is not JSON (`unsupported_media_type`).",
-    "422": "The Idempotency-Key was already used for another request (`idempotency_key_reused`).",
+    "422": (
+        "Well formed, but refused by a rule of what it names (`invalid` with `fields`: a board, "
+        "a thread, a resource, a choice not open to this member), or an Idempotency-Key "
+        "already used for another request (`idempotency_key_reused`)."
+    ),
     "429": "Too many requests (`throttled`); see Retry-After.",
 }
 
@@ -155,9 +159,11 @@ class AutoSchema(openapi.AutoSchema):
             errors |= {"400", "403", "413", "415"}
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors.add("403")
-        # A view names the actions a service may refuse as in conflict with what is there.
-        if getattr(self.view, "action", None) in getattr(self.view, "conflict_actions", ()):
-            errors.add("409")
+        # A view names what its services may refuse beyond these, by action (a viewset) or
+        # by method (an APIView): 409 in conflict with what is there, 422 well formed but
+        # refused by a rule of what it names.
+        refusals = getattr(self.view, "declared_refusals", {})
+        errors |= refusals.get(getattr(self.view, "action", None) or self.method.lower(), set())
         for code in sorted(errors):
             responses.setdefault(code, _error_response(code))
         return responses

@@ -214,3 +214,13 @@ def test_a_method_a_route_does_not_take_is_405_with_allow(world, path, who):
         assert body["code"] == "method_not_allowed"
         allowed = {m.strip() for m in response["Allow"].split(",")}
         assert declared <= allowed, (method, allowed)
+
+
+@pytest.mark.parametrize("op", PATCHES, ids=ids(PATCHES))
+def test_a_patch_with_no_body_at_all_is_400(world, op):
+    client = world.client("moderator")
+    before = fingerprint()
+    response = client.generic("PATCH", world.path(op))
+    body = assert_error_shape(response, 400)
+    assert "at least one field" in body["message"]
+    assert fingerprint() == before

@@ -105,12 +105,17 @@ def _board(viewer: Any, slug: str | None) -> Board | None:
         return None
     board = Board.objects.filter(slug=slug).first()
     if board is None or not policies.can_view_board(viewer=viewer, board=board):
-        raise ApiError(UNKNOWN_BOARD, code="invalid", fields={"board": [UNKNOWN_BOARD]})
+        # Well formed, but naming no board this viewer may see: 422, the same for both.
+        raise ApiError(
+            UNKNOWN_BOARD, code="invalid", status_code=422, fields={"board": [UNKNOWN_BOARD]}
+        )
     return board
 
 
 class SearchView(APIView):
     """Search thread titles and post bodies."""
+
+    declared_refusals = {"get": {"422"}}
 
     pagination_class = SearchPagination
 

@@ -59,6 +59,9 @@ class PreferencesUpdateSerializer(ClosedSerializer):
 class NotificationPreferencesView(APIView):
     """How the signed-in member is told about each kind of notification."""
 
+    # A kind this member does not receive, or an urgent alert not sent at once.
+    declared_refusals = {"patch": {"422"}}
+
     permission_classes = [permissions.IsAuthenticated, NotSuspended]
 
     @extend_schema(responses=PreferencesSerializer, operation_id="notification_preferences")

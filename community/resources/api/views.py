@@ -96,18 +96,19 @@ def _in_order(ids: list[int], *, request: Request) -> list[Resource]:
 
 
 class ResourceViewSet(viewsets.GenericViewSet):
-    # Actions whose services may answer 409 (a duplicate link, a suggestion no longer
-    # waiting, a resource not published), declared in the schema.
-    conflict_actions = (
-        "create",
-        "partial_update",
-        "destroy",
-        "publish",
-        "archive",
-        "review",
-        "saved",
-        "helpful",
-    )
+    # What the services may refuse beyond the usual, declared in the schema: 409 a duplicate
+    # link, a suggestion no longer waiting, a resource not published; 422 a link that is
+    # well formed but cannot be used (a private host).
+    declared_refusals = {
+        "create": {"409", "422"},
+        "partial_update": {"409", "422"},
+        "destroy": {"409"},
+        "publish": {"409"},
+        "archive": {"409"},
+        "review": {"409"},
+        "saved": {"409"},
+        "helpful": {"409"},
+    }
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     serializer_class = s.ResourceSerializer
     # The list's query parameters, for the schema: ``selectors.resource_list`` applies them.

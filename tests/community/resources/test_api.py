@@ -243,7 +243,6 @@ def test_someone_elses_waiting_suggestion_is_not_revealed(member_client):
         ({"url": "data:text/html,<b>hi</b>"}, "url"),
         ({"url": "file:///etc/passwd"}, "url"),
         ({"url": "/relative/page"}, "url"),
-        ({"url": "https://192.168.1.10/admin"}, "url"),
         ({"url": "https://example.org/" + "a" * 2100}, "url"),
         ({"title": "t" * 201}, "title"),
         ({"title": "   "}, "title"),
@@ -267,6 +266,25 @@ def test_bad_input_is_400_with_the_field_and_stores_nothing(member_client, overr
     assert body["code"] == "invalid"
     assert field in body["fields"]
     assert Resource.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://192.168.1.10/admin",
+        "http://localhost/page",
+        "https://printer.local/",
+        "https://user:secret@example.org/",
+    ],
+)
+def test_a_well_formed_link_that_cannot_be_used_is_422_and_stores_nothing(member_client, url):
+    response = member_client.post(LIBRARY, suggestion(url=url), format="json")
+
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert "url" in body["fields"]
+    assert not Resource.objects.exists()
 
 
 def test_a_body_that_is_not_an_object_is_400(member_client):
