@@ -129,7 +129,15 @@ class OneOfField(_Checked, serializers.ChoiceField):
 
 
 class TagSlugsField(_Checked, serializers.ListField):
-    """Tags by slug: lower-cased, blanks dropped, each once, in the order sent."""
+    """Tags by slug: lower-cased, each once, in the order sent."""
+
+    schema_extra = {
+        "items": {
+            "type": "string",
+            "pattern": r"^\s*[A-Za-z0-9]+(-[A-Za-z0-9]+)*\s*$",
+            "maxLength": TAG_MAX,
+        }
+    }
 
     default_error_messages = {
         "not_a_list": "Send a list of tags.",
@@ -140,12 +148,12 @@ class TagSlugsField(_Checked, serializers.ListField):
     def check(self, data: Any) -> list[str]:
         if not isinstance(data, list | tuple) or not all(isinstance(v, str) for v in data):
             self.fail("not_a_list")
-        slugs = list(dict.fromkeys(v.strip().lower() for v in data if v.strip()))
-        if self.max_length is not None and len(slugs) > self.max_length:
+        # Counted and measured as sent, as the schema's maxItems and maxLength are.
+        if self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
-        if any(len(slug) > TAG_MAX or not TAG_SLUG.match(slug) for slug in slugs):
+        if any(len(v) > TAG_MAX or not TAG_SLUG.match(v.strip().lower()) for v in data):
             self.fail("not_slugs")
-        return slugs
+        return list(dict.fromkeys(v.strip().lower() for v in data))
 
 
 class LanguageField(_Checked, serializers.CharField):

@@ -87,5 +87,6 @@ def url_normalise(raw: str) -> str:
     )
     normalised = urlunsplit((scheme, netloc, path, query, ""))
     if len(normalised) > MAX_LENGTH:
-        raise LinkError(f"Keep the address to {MAX_LENGTH} characters or fewer.", code="invalid")
+        # It grew when normalised (percent-encoding, IDNA): well formed, but too long to keep.
+        raise LinkError(f"Keep the address to {MAX_LENGTH} characters or fewer.")
     return normalised

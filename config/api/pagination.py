@@ -44,6 +44,23 @@ def page_size_from(request: Request, *, default: int) -> int:
     return size
 
 
+FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _flag(request: Request, name: str) -> bool:
+    """A yes-or-no query parameter: true/1 or false/0 (the schema's enum), else 400."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    if raw not in FLAG_VALUES:
+        raise ApiError(
+            f"{name} must be true or false.",
+            code="invalid",
+            fields={name: ["Send true or false."]},
+        )
+    return FLAG_VALUES[raw]
+
+
 class CursorPagination(pagination.CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
@@ -125,7 +142,7 @@ class KeysetPagination(pagination.BasePagination):
         size = self.get_page_size(request)
         token = request.query_params.get(self.cursor_query_param)
         forward = True
-        if not token and request.query_params.get("last") in ("1", "true"):
+        if not token and _flag(request, "last"):
             # The last page, read from the end: as cheap as the first.
             rows = list(queryset.order_by(*self._ordering(forward=False))[: size + 1])
             self.has_previous = len(rows) > size

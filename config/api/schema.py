@@ -10,7 +10,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny
 
 from config.api.fields import ClosedSerializer
 from config.api.idempotency import KEY_PATTERN
-from config.api.pagination import MAX_PAGE_SIZE
+from config.api.pagination import FLAG_VALUES, MAX_PAGE_SIZE
 
 ERROR_COMPONENT: dict[str, Any] = {
     "type": "object",
@@ -67,6 +67,7 @@ PARAMETER_CONTRACTS: dict[str, dict[str, Any]] = {
     "page_size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
     "from_position": {"type": "integer", "minimum": 0, "maximum": 2_147_483_647},
     "Idempotency-Key": {"type": "string", "pattern": KEY_PATTERN.pattern},
+    "last": {"type": "string", "enum": list(FLAG_VALUES)},
 }
 
 
@@ -133,6 +134,8 @@ class AutoSchema(openapi.AutoSchema):
         extra = getattr(field, "schema_extra", None)
         if extra:
             return {**schema, **extra}
+        if isinstance(field, serializers.SlugField) and "pattern" not in schema:
+            schema["pattern"] = r"^[-a-zA-Z0-9_]+$"  # DRF's slug, in the schema's dialect
         plain_text = (
             isinstance(field, serializers.CharField)
             and schema.get("type") == "string"

@@ -6,7 +6,6 @@ from typing import Any
 
 from accounts.models import User
 from community.forum.markdown import render_markdown
-from community.resources.inputs import invalid
 from community.resources.models import LinkStatus, Resource, ResourceState, Tag
 from community.resources.services.common import months_after
 from config.api.errors import ApiError
@@ -73,12 +72,13 @@ def duplicate_refusal(*, url: str, viewer: User, excluding: int | None = None) -
 
 def tags_resolve(slugs: Iterable[str], *, may_create: bool) -> list[Tag]:
     """The tags with these slugs, in order; a curator's new slug becomes a tag, a member's is
-    refused (400 ``invalid``)."""
+    refused (422 ``invalid``: well formed, but not a tag of the library)."""
     slugs = list(slugs)
     tags = {tag.slug: tag for tag in Tag.objects.filter(slug__in=slugs)}
     missing = [slug for slug in slugs if slug not in tags]
     if missing and not may_create:
-        raise invalid({"tags": [f"Unknown tag: {', '.join(missing)}. Choose existing tags."]})
+        message = f"Unknown tag: {', '.join(missing)}. Choose existing tags."
+        raise ApiError(message, code="invalid", status_code=422, fields={"tags": [message]})
     for slug in missing:
         tags[slug], _ = Tag.objects.get_or_create(
             slug=slug, defaults={"name": slug.replace("-", " ")}

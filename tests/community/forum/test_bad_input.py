@@ -642,7 +642,13 @@ def test_next_links_visit_every_post_exactly_once(forum, anon_client):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"page_size": "ten"}, "page_size"), ({"from_position": "third"}, "from_position")],
+    [
+        ({"page_size": "ten"}, "page_size"),
+        ({"from_position": "third"}, "from_position"),
+        ({"last": "yes"}, "last"),
+        ({"last": "-609"}, "last"),
+        ({"last": ""}, "last"),
+    ],
 )
 def test_non_numeric_paging_parameters_are_refused(params, field, forum, anon_client):
     assert_field_error(anon_client.get(posts_path(forum.thread), params), field)

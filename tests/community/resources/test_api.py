@@ -251,7 +251,6 @@ def test_someone_elses_waiting_suggestion_is_not_revealed(member_client):
         ({"audience": "aliens"}, "audience"),
         ({"tags": "exercise"}, "tags"),
         ({"tags": ["Not A Slug!"]}, "tags"),
-        ({"tags": ["never-heard-of"]}, "tags"),
         ({"language": "english please"}, "language"),
         ({"state": "published"}, "state"),
     ],
@@ -285,6 +284,16 @@ def test_a_well_formed_link_that_cannot_be_used_is_422_and_stores_nothing(member
     assert body["code"] == "invalid"
     assert "url" in body["fields"]
     assert not Resource.objects.exists()
+
+
+def test_a_tag_the_library_does_not_have_is_422_for_a_member(member_client):
+    make_resource(title="Published", tags=("exercise",))
+
+    response = member_client.post(LIBRARY, suggestion(tags=["never-heard-of"]), format="json")
+
+    assert response.status_code == 422, response.content
+    assert "never-heard-of" in response.json()["fields"]["tags"][0]
+    assert Resource.objects.count() == 1
 
 
 def test_a_body_that_is_not_an_object_is_400(member_client):
