@@ -93,10 +93,16 @@ def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                 continue
             parameters = operation.get("parameters", [])
             for parameter in parameters:
-                parameter["schema"] = {
+                schema = {
                     **parameter.get("schema", {}),
                     **PARAMETER_CONTRACTS.get(parameter.get("name", ""), {}),
                 }
+                plain = schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(
+                    schema
+                )
+                if plain and parameter.get("in") in ("query", "path"):
+                    schema["pattern"] = TEXT  # a NUL byte in an address is refused (400)
+                parameter["schema"] = schema
             body = operation.get("requestBody")
             if body:
                 content = body.get("content", {}).get("application/json", {})

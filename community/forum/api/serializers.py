@@ -19,7 +19,7 @@ from community.forum.models import (
     Thread,
 )
 from community.resources.models import ResourceState
-from config.api.fields import IntegerField, StrictCharField
+from config.api.fields import BooleanField, IntegerField, StrictCharField
 
 ANONYMOUS_LABEL = "a member"
 
@@ -40,8 +40,8 @@ class BoardSerializer(serializers.Serializer):
     description = serializers.CharField()
     visibility = serializers.ChoiceField(choices=BoardVisibility.choices)
     posting_policy = serializers.ChoiceField(choices=PostingPolicy.choices)
-    allows_anonymous = serializers.BooleanField()
-    is_archived = serializers.BooleanField()
+    allows_anonymous = BooleanField()
+    is_archived = BooleanField()
     thread_count = IntegerField()
     post_count = IntegerField()
     last_post_at = serializers.DateTimeField(allow_null=True)
@@ -83,10 +83,10 @@ class ThreadSerializer(_AuthoredMixin):
     id = IntegerField()
     board = serializers.SlugField(source="board.slug")
     title = serializers.CharField()
-    is_anonymous = serializers.BooleanField()
+    is_anonymous = BooleanField()
     state = serializers.ChoiceField(choices=PostState.choices)
-    is_pinned = serializers.BooleanField()
-    is_locked = serializers.BooleanField()
+    is_pinned = BooleanField()
+    is_locked = BooleanField()
     created_at = serializers.DateTimeField()
     reply_count = IntegerField()
     last_post_at = serializers.DateTimeField()
@@ -139,7 +139,7 @@ class PostSerializer(_AuthoredMixin):
     thread = IntegerField(source="thread_id")
     position = IntegerField()
     reply_to = IntegerField(source="reply_to_id", allow_null=True)
-    is_anonymous = serializers.BooleanField()
+    is_anonymous = BooleanField()
     state = serializers.ChoiceField(choices=PostState.choices)
     body_html = serializers.SerializerMethodField()
     body_source = serializers.SerializerMethodField(
@@ -267,12 +267,12 @@ class _ResourceMixin(serializers.Serializer):
 
 class ThreadCreateSerializer(_BodyMixin, _ResourceMixin):
     title = StrictCharField(max_length=150)
-    is_anonymous = serializers.BooleanField(default=False)
+    is_anonymous = BooleanField(default=False)
 
 
 class PostCreateSerializer(_BodyMixin, _ResourceMixin):
     reply_to = IntegerField(required=False, allow_null=True, min_value=1)
-    is_anonymous = serializers.BooleanField(default=False)
+    is_anonymous = BooleanField(default=False)
 
 
 class PostEditSerializer(_BodyMixin):

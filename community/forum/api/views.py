@@ -282,7 +282,7 @@ class ThreadViewSet(viewsets.GenericViewSet):
         start = request.query_params.get("from_position")
         if start is not None:
             position = client_int(start)
-            if position is None or position < 0:
+            if position is None or not 0 <= position <= 2_147_483_647:
                 raise ApiError(
                     "from_position must be a whole number.",
                     code="invalid",

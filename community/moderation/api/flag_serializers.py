@@ -10,7 +10,7 @@ from accounts.models import Role, TrustLevel
 from community.forum.models import Post, PostState
 from community.moderation.models import Flag, FlagReason, FlagState
 from community.moderation.selectors import reason_counts
-from config.api.fields import IntegerField, StrictCharField
+from config.api.fields import BooleanField, IntegerField, StrictCharField
 
 NOTE_MAX = 1000
 
@@ -83,8 +83,8 @@ class FlaggedPostSerializer(serializers.Serializer):
     board = serializers.SlugField(source="thread.board.slug")
     position = IntegerField()
     state = serializers.ChoiceField(choices=PostState.choices)
-    is_urgent = serializers.BooleanField()
-    is_anonymous = serializers.BooleanField()
+    is_urgent = BooleanField()
+    is_anonymous = BooleanField()
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     body_source = serializers.CharField()
@@ -125,7 +125,7 @@ class ResolvedPostSerializer(serializers.Serializer):
 
 
 class FlagResolutionSerializer(serializers.Serializer):
-    changed = serializers.BooleanField(
+    changed = BooleanField(
         help_text="False when no flag was open any more: nothing was changed or recorded."
     )
     resolved = IntegerField(help_text="How many open flags this closed.")

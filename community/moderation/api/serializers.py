@@ -12,7 +12,7 @@ from accounts.models import Role, TrustLevel, User
 from community.forum.models import Post, PostState, Thread
 from community.moderation.models import ModerationAction, Verb
 from community.moderation.services import REASON_MAX_LENGTH
-from config.api.fields import IntegerField, StrictCharField
+from config.api.fields import BooleanField, IntegerField, StrictCharField
 
 # --- input -------------------------------------------------------------------------------------
 
@@ -23,7 +23,14 @@ class ReasonSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         max_length=REASON_MAX_LENGTH,
-        help_text="Sent to the author. Required to reject; optional to hide.",
+        help_text="Sent to the author.",
+    )
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = StrictCharField(
+        max_length=REASON_MAX_LENGTH,
+        help_text="Sent to the author: why the post was not approved, and what they can do.",
     )
 
 
@@ -33,7 +40,7 @@ class MoveSerializer(serializers.Serializer):
 
 class SuspendSerializer(serializers.Serializer):
     until = serializers.DateTimeField(help_text="When the suspension ends; in the future.")
-    reason = StrictCharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, help_text="Sent to the member.")
 
 
 class VerifyClinicianSerializer(serializers.Serializer):
@@ -66,7 +73,7 @@ class ModeratedPostSerializer(_ChangedMixin):
     thread = IntegerField(source="thread_id")
     position = IntegerField()
     state = serializers.ChoiceField(choices=PostState.choices)
-    is_urgent = serializers.BooleanField()
+    is_urgent = BooleanField()
 
 
 class ModeratedThreadSerializer(_ChangedMixin):
@@ -74,8 +81,8 @@ class ModeratedThreadSerializer(_ChangedMixin):
     board = serializers.SlugField(source="board.slug")
     title = serializers.CharField()
     state = serializers.ChoiceField(choices=PostState.choices)
-    is_pinned = serializers.BooleanField()
-    is_locked = serializers.BooleanField()
+    is_pinned = BooleanField()
+    is_locked = BooleanField()
     reply_count = IntegerField()
 
 
@@ -125,8 +132,8 @@ class QueueItemSerializer(serializers.Serializer):
 
     id = IntegerField()
     state = serializers.ChoiceField(choices=PostState.choices)
-    is_urgent = serializers.BooleanField()
-    is_anonymous = serializers.BooleanField()
+    is_urgent = BooleanField()
+    is_anonymous = BooleanField()
     is_opening_post = serializers.SerializerMethodField(
         help_text="Approving it publishes the whole thread."
     )

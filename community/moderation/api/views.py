@@ -138,10 +138,10 @@ class PostModerationViewSet(viewsets.GenericViewSet):
         result = services.post_approve(moderator=request.user, post_id=_id(pk))
         return _answer(s.ModeratedPostSerializer, result)
 
-    @_POST_VERB_WITH_REASON
+    @extend_schema(request=s.RejectSerializer, responses=s.ModeratedPostSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
-        data = _validated(s.ReasonSerializer, request)
+        data = _validated(s.RejectSerializer, request)
         result = services.post_reject(moderator=request.user, post_id=_id(pk), **data)
         return _answer(s.ModeratedPostSerializer, result)
 
@@ -171,6 +171,9 @@ _THREAD_VERB = extend_schema(request=None, responses=s.ModeratedThreadSerializer
 
 class ThreadModerationViewSet(viewsets.GenericViewSet):
     """Lock, unlock, pin, unpin and move a thread."""
+
+    # A board that is not there: well formed, refused by what it names.
+    declared_refusals = {"move": {"422"}}
 
     permission_classes = [ModeratorsOnly]
     serializer_class = s.ModeratedThreadSerializer
@@ -210,6 +213,7 @@ class ThreadModerationViewSet(viewsets.GenericViewSet):
             raise ApiError(
                 "There is no board with that slug.",
                 code="invalid",
+                status_code=422,
                 fields={"board": ["There is no board with that slug."]},
             )
         result = services.thread_move(moderator=request.user, thread_id=_id(pk), board_id=board_id)
@@ -221,6 +225,9 @@ _MEMBER_VERB = extend_schema(request=None, responses=s.ModeratedMemberSerializer
 
 class MemberModerationViewSet(viewsets.GenericViewSet):
     """Suspend and lift, verify a clinician, set trust: a member addressed by pseudonym."""
+
+    # An end date already past: well formed, refused by the clock.
+    declared_refusals = {"suspend": {"422"}, "verify_clinician": {"422"}}
 
     permission_classes = [ModeratorsOnly]
     serializer_class = s.ModeratedMemberSerializer

@@ -48,7 +48,9 @@ def future(value: datetime, *, field: str) -> datetime:
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     if value <= timezone.now():
-        raise invalid(field, "Choose a date and time in the future.")
+        # Well formed, but already past: 422 (the schema cannot know the time).
+        message = "Choose a date and time in the future."
+        raise ApiError(message, code="invalid", status_code=422, fields={field: [message]})
     return value
 
 

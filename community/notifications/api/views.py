@@ -15,7 +15,7 @@ from accounts.models import User
 from community.notifications import inbox, preferences
 from community.notifications.kinds import Delivery, Kind
 from community.notifications.models import Notification
-from config.api.fields import ClosedSerializer, IntegerField
+from config.api.fields import BooleanField, ClosedSerializer, IntegerField
 from config.api.pagination import KeysetPagination
 
 
@@ -24,12 +24,12 @@ class KindPreferenceSerializer(serializers.Serializer):
     description = serializers.CharField()
     delivery = serializers.ChoiceField(choices=Delivery.choices)
     default = serializers.ChoiceField(choices=Delivery.choices)
-    urgent = serializers.BooleanField(help_text="Urgent alerts are always emailed at once.")
+    urgent = BooleanField(help_text="Urgent alerts are always emailed at once.")
 
 
 class PreferencesSerializer(serializers.Serializer):
     kinds = KindPreferenceSerializer(many=True)
-    include_post_text = serializers.BooleanField()
+    include_post_text = BooleanField()
     timezone = serializers.CharField()
 
 
@@ -48,7 +48,7 @@ KindDeliveriesSerializer = type(
 
 class PreferencesUpdateSerializer(ClosedSerializer):
     kinds = KindDeliveriesSerializer(required=False)
-    include_post_text = serializers.BooleanField(required=False)
+    include_post_text = BooleanField(required=False)
     timezone = serializers.ChoiceField(
         choices=sorted(available_timezones()),
         required=False,

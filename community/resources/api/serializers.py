@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from community.resources import policies
 from community.resources.models import Category, Resource, Tag
-from config.api.fields import IntegerField, StrictCharField
+from config.api.fields import BooleanField, IntegerField, StrictCharField
 
 CATEGORY_LABELS = dict(Category.choices)
 
@@ -96,11 +96,11 @@ class ResourceSerializer(serializers.Serializer):
             )
         return link
 
-    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    @extend_schema_field(BooleanField(allow_null=True))
     def get_saved(self, resource: Resource) -> bool | None:
         return getattr(resource, "saved", None)
 
-    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    @extend_schema_field(BooleanField(allow_null=True))
     def get_helped_me(self, resource: Resource) -> bool | None:
         return getattr(resource, "helped_me", None)
 

@@ -301,14 +301,20 @@ def test_moving_a_thread_lists_it_in_the_other_board_with_right_counts(
     assert ModerationAction.objects.filter(verb=Verb.MOVE).count() == 1
 
 
-@pytest.mark.parametrize("payload", [{}, {"board": "no-such-board"}, {"board": 12}])
-def test_moving_to_an_unknown_board_is_400_and_changes_nothing(moderator_client, payload):
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [({}, 400), ({"board": "not a slug"}, 400), ({"board": "no-such-board"}, 422)],
+)
+def test_moving_to_an_unknown_board_is_refused_and_changes_nothing(
+    moderator_client, payload, status
+):
+    """400 for what the schema refuses; 422 for a slug that names no board."""
     source = BoardFactory()
     thread = published_thread(source)
 
     response = verb(moderator_client, f"threads/{thread.pk}/move", payload)
 
-    body = assert_error(response, 400, "invalid")
+    body = assert_error(response, status, "invalid")
     assert "board" in body["fields"]
     assert fresh(thread).board_id == source.pk
     assert not ModerationAction.objects.exists()
@@ -372,20 +378,20 @@ def test_lifting_a_suspension_lets_the_member_write_again(moderator_client, susp
 
 
 @pytest.mark.parametrize(
-    ("payload", "field"),
+    ("payload", "field", "status"),
     [
-        ({"until": "2001-01-01T00:00:00Z", "reason": "Spam."}, "until"),
-        ({"until": "next tuesday", "reason": "Spam."}, "until"),
-        ({"reason": "Spam."}, "until"),
-        ({"until": "2999-01-01T00:00:00Z", "reason": ""}, "reason"),
+        ({"until": "2001-01-01T00:00:00Z", "reason": "Spam."}, "until", 422),
+        ({"until": "next tuesday", "reason": "Spam."}, "until", 400),
+        ({"reason": "Spam."}, "until", 400),
+        ({"until": "2999-01-01T00:00:00Z", "reason": ""}, "reason", 400),
     ],
 )
-def test_suspending_with_bad_input_is_400_and_changes_nothing(
-    moderator_client, member, payload, field
+def test_suspending_with_bad_input_is_refused_and_changes_nothing(
+    moderator_client, member, payload, field, status
 ):
     response = verb(moderator_client, f"members/{member.username}/suspend", payload)
 
-    body = assert_error(response, 400, "invalid")
+    body = assert_error(response, status, "invalid")
     assert field in body["fields"]
     assert fresh(member).suspended_until is None
     assert not ModerationAction.objects.exists()
@@ -437,7 +443,7 @@ def test_a_clinician_badge_cannot_expire_in_the_past(moderator_client, member):
         {"expires_at": "2020-01-01T00:00:00Z"},
     )
 
-    assert "expires_at" in assert_error(response, 400, "invalid")["fields"]
+    assert "expires_at" in assert_error(response, 422, "invalid")["fields"]
     assert fresh(member).clinician_verified_at is None
 
 
@@ -540,6 +546,8 @@ def test_the_moderation_api_does_not_exist_for_others(who, endpoint):
     if who == "suspended_moderator":
         body = assert_error(response, 403, "suspended")
         assert "until" in body
+    elif who == "anonymous":
+        assert_error(response, 401, "not_authenticated")  # asked to sign in, as everywhere
     else:
         assert_error(response, 404, "not_found")
     assert fresh(post).state == PostState.PENDING
