@@ -178,16 +178,17 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Lists the screenshots browser tests saved (they record them as a "screenshot" property),
-    so a CI log shows where to find them."""
-    shots = [
-        value
-        for outcome in ("passed", "failed")
-        for report in terminalreporter.stats.get(outcome, [])
-        for key, value in getattr(report, "user_properties", [])
-        if key == "screenshot"
-    ]
-    if shots:
-        terminalreporter.section("screenshots")
-        for shot in shots:
-            terminalreporter.write_line(shot)
+    """Lists what some tests record for the log: the screenshots browser tests saved (a
+    "screenshot" property) and the schema conformance summaries ("conformance")."""
+    for key, title in (("screenshot", "screenshots"), ("conformance", "schema conformance")):
+        lines = [
+            value
+            for outcome in ("passed", "failed")
+            for report in terminalreporter.stats.get(outcome, [])
+            for name, value in getattr(report, "user_properties", [])
+            if name == key
+        ]
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -118,7 +118,7 @@ def _check_flood(*, history: _History, now: datetime) -> None:
 
 
 def check_posting_limits(*, author: User, body: str, is_thread: bool, urgent: bool) -> None:
-    """Raises ``ApiError`` when this post would break a limit: 400 ``too_many_links``, or 429
+    """Raises ``ApiError`` when this post would break a limit: 422 ``too_many_links``, or 429
     ``new_member_limit`` / ``flood`` with ``retry_after`` seconds. Crisis posts (``urgent``)
     bypass flood control and quotas, not the link limit. Writes nothing."""
     if author.is_moderator:
@@ -135,7 +135,7 @@ def check_posting_limits(*, author: User, body: str, is_thread: bool, urgent: bo
 
 
 def check_link_limit(*, author: User, body: str) -> None:
-    """Raises ``ApiError`` (400 ``too_many_links``) when a new member's post has more links
+    """Raises ``ApiError`` (422 ``too_many_links``) when a new member's post has more links
     than allowed."""
     if not _is_new(author):
         return
@@ -147,4 +147,4 @@ def check_link_limit(*, author: User, body: str) -> None:
         f"New members can include up to {limit} link{'s' if limit != 1 else ''} in a post; "
         f"this one has {found}. Remove some and post again."
     )
-    raise ApiError(message, code="too_many_links", fields={"body": [message]})
+    raise ApiError(message, code="too_many_links", status_code=422, fields={"body": [message]})

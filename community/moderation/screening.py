@@ -257,5 +257,5 @@ def screen(*, text: str) -> Screening:
             f"Your post contains “{blocked[0]}”, which is not allowed here. Nothing was "
             "posted: change it and post again (your draft is kept)."
         )
-        raise ApiError(message, code="watched_word", status_code=400, fields={"body": [message]})
+        raise ApiError(message, code="watched_word", status_code=422, fields={"body": [message]})
     return result

@@ -261,7 +261,7 @@ def test_a_new_member_reply_with_three_links_is_refused_and_the_draft_kept(
 
     response = reply(client, open_thread, body=body)
 
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content
     assert response.json()["code"] == "too_many_links"
     assert "2 links" in response.json()["message"]
     assert response.json()["fields"]["body"] == [response.json()["message"]]
@@ -278,7 +278,7 @@ def test_a_new_member_thread_with_three_links_is_refused_and_the_draft_kept(new_
 
     response = start_thread(client, board, body=body)
 
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content
     assert response.json()["code"] == "too_many_links"
     assert not Thread.objects.filter(board=board).exists()
     assert_draft_kept(client, draft_url, body=body)
@@ -322,7 +322,7 @@ def test_a_new_member_cannot_edit_a_third_link_in(new_member, open_thread):
         format="json",
     )
 
-    assert refused.status_code == 400, refused.content
+    assert refused.status_code == 422, refused.content
     assert refused.json()["code"] == "too_many_links"
     assert allowed.status_code == 200, allowed.content
     assert len(hrefs(allowed.json()["body_html"])) == 2
@@ -507,7 +507,7 @@ def test_a_crisis_post_from_an_established_member_skips_the_flood_wait(
 def test_a_crisis_post_still_meets_the_link_limit(new_member, open_thread):
     response = reply(client_for(new_member), open_thread, body=f"{CRISIS} {THREE_LINKS['mixed']}")
 
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content
     assert response.json()["code"] == "too_many_links"
     assert Post.objects.filter(thread=open_thread).count() == 1
 

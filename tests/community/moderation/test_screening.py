@@ -88,7 +88,7 @@ def test_a_blocked_word_refuses_a_new_thread_and_keeps_the_draft(member, member_
 
     response = member_client.post(threads_url(board), draft, format="json")
 
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content
     body = response.json()
     assert body["code"] == "watched_word"
     assert "miracle cure" in body["message"]
@@ -109,7 +109,7 @@ def test_a_blocked_word_refuses_a_reply_and_keeps_the_draft(member, member_clien
 
     response = member_client.post(posts_url(thread), {"body": text}, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["code"] == "watched_word"
     assert Post.objects.filter(thread=thread).count() == before
     thread.refresh_from_db()
@@ -125,7 +125,7 @@ def test_an_edit_that_adds_a_blocked_word_changes_nothing(member, member_client,
         f"/api/v1/posts/{post.pk}", {"body": "Heat packs, the miracle cure."}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["code"] == "watched_word"
     post.refresh_from_db()
     assert post.body_source == "Heat packs help me."
@@ -172,7 +172,7 @@ def test_blocking_sees_through_case_width_spacing_and_invisible_characters(text)
         screening.screen(text=text)
 
     assert refused.value.code == "watched_word"
-    assert refused.value.status_code == 400
+    assert refused.value.status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -360,7 +360,7 @@ def test_a_new_watched_word_applies_to_the_very_next_post(member, member_client,
     watch("new spa", BLOCK)
     second = member_client.post(posts_url(thread), {"body": "Try the new spa."}, format="json")
 
-    assert second.status_code == 400
+    assert second.status_code == 422
     assert second.json()["code"] == "watched_word"
 
 
@@ -368,7 +368,7 @@ def test_a_deleted_watched_word_stops_applying_at_once(member, member_client, th
     word = watch("new spa", BLOCK)
     assert member_client.post(
         posts_url(thread), {"body": "new spa"}, format="json"
-    ).status_code == (400)
+    ).status_code == (422)
 
     word.delete()
 
