@@ -109,12 +109,22 @@ class CountryCodeField(CountryField):
         return super().to_internal_value(data)
 
 
+class DiagnosisYearField(IntegerField):
+    """A year from 1900 to this one; the schema says the same, worked out when it is made."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1900, **kwargs)
+
+    def schema_extra(self) -> dict[str, int]:
+        return {"minimum": 1900, "maximum": timezone.now().year}
+
+
 class OwnProfileSerializer(ClosedSerializer):
     """The member's own profile: every field with its visibility."""
 
     bio = StrictCharField(max_length=2000, allow_blank=True, required=False)
     bio_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    diagnosis_year = IntegerField(min_value=1900, allow_null=True, required=False)
+    diagnosis_year = DiagnosisYearField(allow_null=True, required=False)
     diagnosis_year_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     treatments = serializers.ListField(
         child=serializers.ChoiceField(choices=Treatment.choices),

@@ -83,7 +83,9 @@ class TextField(_Checked, serializers.CharField):
         )
         solid = allowed[:-1] + r"\s]"
         inner = f"{allowed}*{solid}" if self.required else f"(?:{allowed}*{solid})?"
-        self.schema_extra = {"pattern": rf"^\s*{inner}\s*$"}
+        self.schema_extra: dict[str, Any] = {"pattern": rf"^\s*{inner}\s*$"}
+        if not self.required:
+            self.schema_extra["minLength"] = 0  # white space alone is "nothing said"
 
     def check(self, data: Any) -> str:
         if data is not None and not isinstance(data, str):

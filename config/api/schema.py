@@ -94,7 +94,8 @@ def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
             parameters = operation.get("parameters", [])
             for parameter in parameters:
                 schema = {
-                    **parameter.get("schema", {}),
+                    # A filter that declares no type reads its value as text.
+                    **(parameter.get("schema") or {"type": "string"}),
                     **PARAMETER_CONTRACTS.get(parameter.get("name", ""), {}),
                 }
                 plain = schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(
@@ -102,6 +103,11 @@ def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                 )
                 if plain and parameter.get("in") in ("query", "path"):
                     schema["pattern"] = TEXT  # a NUL byte in an address is refused (400)
+                if "enum" in schema and parameter.get("in") == "query" and method == "get":
+                    # A list's filter left empty filters nothing, as if it were not sent.
+                    schema["enum"] = (
+                        [*schema["enum"], ""] if "" not in schema["enum"] else schema["enum"]
+                    )
                 parameter["schema"] = schema
             body = operation.get("requestBody")
             if body:
@@ -138,6 +144,8 @@ class AutoSchema(openapi.AutoSchema):
         if direction != "request":
             return schema
         extra = getattr(field, "schema_extra", None)
+        if callable(extra):
+            extra = extra()
         if extra:
             return {**schema, **extra}
         if isinstance(field, serializers.SlugField) and "pattern" not in schema:

@@ -19,7 +19,7 @@ from community.forum.models import (
     Thread,
 )
 from community.resources.models import ResourceState
-from config.api.fields import BooleanField, IntegerField, StrictCharField
+from config.api.fields import BooleanField, ClosedSerializer, IntegerField, StrictCharField
 
 ANONYMOUS_LABEL = "a member"
 
@@ -286,7 +286,7 @@ class DraftSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class _DraftWriteSerializer(serializers.Serializer):
+class _DraftWriteSerializer(ClosedSerializer):
     """PUT replaces the draft and needs the fields it replaces; PATCH changes the fields it
     names and needs at least one. Neither empties a field it does not name; DELETE clears."""
 

@@ -280,7 +280,8 @@ def test_draft_survives_a_server_error(member, board, thread, monkeypatch, targe
         url, post_url, title = board_draft_url(board), threads_url(board), TITLE
     else:
         url, post_url, title = thread_draft_url(thread), posts_url(thread), ""
-    assert client.put(url, {"title": title, "body": BODY}, "json").status_code == 200
+    draft = {"title": title, "body": BODY} if target == "board" else {"body": BODY}
+    assert client.put(url, draft, "json").status_code == 200
     posts_before = Post.objects.count()
     monkeypatch.setattr(posting, "render_markdown", _broken_renderer)
 
@@ -418,7 +419,21 @@ def test_patch_naming_no_field_is_400_and_changes_nothing(member_client, board, 
     response = _raw(member_client, "PATCH", board_draft_url(board), raw)
 
     assert response.status_code == 400, response.content
-    assert "at least one field" in response.json()["message"]
+    body = response.json()
+    assert "at least one field" in body["message"] or "bodyy" in body["fields"]
+    assert_draft_kept(member_client, board_draft_url(board), title=TITLE, body=BODY)
+
+
+def test_a_draft_refuses_fields_it_does_not_know(member_client, board, thread):
+    member_client.put(board_draft_url(board), {"title": TITLE, "body": BODY}, "json")
+
+    board_typo = member_client.patch(board_draft_url(board), {"bdoy": "typo"}, "json")
+    reply_title = member_client.put(thread_draft_url(thread), {"title": "x", "body": "y"}, "json")
+
+    assert board_typo.status_code == 400
+    assert "bdoy" in board_typo.json()["fields"]
+    assert reply_title.status_code == 400
+    assert "title" in reply_title.json()["fields"]
     assert_draft_kept(member_client, board_draft_url(board), title=TITLE, body=BODY)
 
 

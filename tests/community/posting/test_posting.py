@@ -629,7 +629,7 @@ def test_the_same_key_with_other_words_is_422_and_keeps_the_draft(member, time_m
     first = client.post(url, first_payload, format="json", headers=headers)
     assert first.status_code == 201, first.content
     factories.pause_between_posts(time_machine)
-    client.put(draft_url, {"title": second_payload.get("title", ""), **second_payload}, "json")
+    assert client.put(draft_url, second_payload, "json").status_code == 200
     posts_before = Post.objects.count()
 
     reused = client.post(url, second_payload, format="json", headers=headers)
