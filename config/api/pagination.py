@@ -44,11 +44,12 @@ def page_size_from(request: Request, *, default: int) -> int:
     return size
 
 
-FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
+# Left empty, a yes-or-no parameter is as if not sent (as every list's filters are).
+FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False, "": False}
 
 
 def _flag(request: Request, name: str) -> bool:
-    """A yes-or-no query parameter: true/1 or false/0 (the schema's enum), else 400."""
+    """A yes-or-no query parameter: true/1, or false/0/empty (the schema's enum), else 400."""
     raw = request.query_params.get(name)
     if raw is None:
         return False

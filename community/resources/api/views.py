@@ -141,7 +141,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
         responses=s.ResourceSerializer(many=True),
     )
     def list(self, request: Request) -> Response:
-        state = request.query_params.get("state", ResourceState.PUBLISHED)
+        state = request.query_params.get("state") or ResourceState.PUBLISHED
         if state not in ResourceState.values:
             raise ApiError(
                 "Unknown state.",
