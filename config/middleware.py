@@ -89,9 +89,10 @@ class ApiErrorMiddleware:
         view_args: Any,
         view_kwargs: Any,
     ) -> HttpResponse | None:
-        """A method an API route does not take is 405 with ``Allow``, before any sign-in or
-        permission check: the route is in the published schema, so its existence is no
-        secret, and a client learns at once that the method, not its access, is wrong."""
+        """Before any sign-in or permission check: a method an API route does not take is 405
+        with ``Allow`` (the route is in the published schema, so its existence is no secret,
+        and a client learns at once that the method, not its access, is wrong); a PATCH with
+        no body is 400, like one with ``{}``."""
         if not request.path.startswith("/api/v1/"):
             return None
         allowed = _allowed_methods(view_func)
