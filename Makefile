@@ -29,7 +29,7 @@ browser:
 ## tests are left out: `make test PYTEST_ARGS="-m 'not browser'"` runs without it.
 test: install $(if $(findstring not browser,$(PYTEST_ARGS)),,browser)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(UV) run pytest -n auto --dist loadgroup \
+		$(UV) run pytest -n auto \
 			--ignore=tests/config/test_schema_conformance.py $(PYTEST_ARGS)
 
 ## schemathesis (every check) against gunicorn with the demo community, as a visitor, a member

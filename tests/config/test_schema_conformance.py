@@ -21,10 +21,9 @@ import pytest
 
 from bench.lib.servers import Server, start_server
 
-# One service for the module: its tests run in one worker process. `make conformance` runs
-# them; `make test` leaves them out until every role reaches 0 failures (issue: the API's
-# edges), so that CI stays a gate.
-pytestmark = [pytest.mark.xdist_group("conformance"), pytest.mark.conformance]
+# `make conformance` runs these, in one process with one service; `make test` leaves them out
+# until every role reaches 0 failures, so that CI stays a gate.
+pytestmark = pytest.mark.conformance
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PASSWORD = "demo-neck-2026"  # every demo account's (README)
