@@ -7,6 +7,7 @@ offered is not routed, so its answer is a plain 404 and the published specificat
 lists what resolves) leaves it out.
 """
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -55,15 +56,13 @@ def _reset_key(request: HttpRequest) -> str | None:
 
 
 def _checks_reset_key(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)  # keeps csrf_exempt and the view class allauth's view carries
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         key = _reset_key(request)
         if key is not None and not _RESET_KEY.fullmatch(key):
             return _invalid_reset_key()
         return view(request, *args, **kwargs)
 
-    for name in ("csrf_exempt", "view_class", "view_initkwargs"):
-        if hasattr(view, name):
-            setattr(checked, name, getattr(view, name))
     return checked
 
 

@@ -8,6 +8,10 @@ import re
 _CLIENT_INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
+# The largest position in a thread (a PostgreSQL integer column).
+MAX_POSITION = 2_147_483_647
+
+
 def client_int(raw: object) -> int | None:
     """``raw`` as an int when it is one, or the ASCII digits of one; otherwise None."""
     if isinstance(raw, bool):

@@ -250,7 +250,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.schema.add_error_component",
+        "config.api.schema.add_contract",
     ],
 }
 

@@ -11,6 +11,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny
 from config.api.fields import ClosedSerializer
 from config.api.idempotency import KEY_PATTERN
 from config.api.pagination import FLAG_VALUES, MAX_PAGE_SIZE
+from config.numbers import MAX_POSITION
 
 ERROR_COMPONENT: dict[str, Any] = {
     "type": "object",
@@ -62,10 +63,16 @@ _ERROR_DESCRIPTIONS = {
 _ALWAYS = {"401", "404", "406", "414", "429"}
 
 
+# Text DRF takes: no NUL character (refused by every CharField); with ``allow_blank=False``,
+# at least one character that is not white space (blank text is refused).
+TEXT = r"^[^\u0000]*$"
+NON_BLANK_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
 # What the server accepts for the parameters every list or create shares, said once.
 PARAMETER_CONTRACTS: dict[str, dict[str, Any]] = {
     "page_size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-    "from_position": {"type": "integer", "minimum": 0, "maximum": 2_147_483_647},
+    "from_position": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
     "Idempotency-Key": {"type": "string", "pattern": KEY_PATTERN.pattern},
     "last": {"type": "string", "enum": list(FLAG_VALUES)},
 }
@@ -78,10 +85,12 @@ def _error_response(code: str) -> dict[str, Any]:
     }
 
 
-def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """Postprocessing hook: registers the ``Error`` schema the responses refer to, and the
-    errors an operation's parameters bring: 400 for a query parameter it reads (a bad cursor,
-    a page size out of range), 422 where it takes an ``Idempotency-Key``."""
+def add_contract(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook, the contract the views cannot say themselves: the ``Error`` schema
+    the responses refer to; a PATCH names a field; the shared parameters' ranges and patterns
+    (no NUL byte in an address, an empty filter filters nothing); a body that has required
+    fields is required; 400 for a query parameter an operation reads, 422 where it takes an
+    ``Idempotency-Key``."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_COMPONENT
     for name, component in schemas.items():
@@ -103,11 +112,10 @@ def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                 )
                 if plain and parameter.get("in") in ("query", "path"):
                     schema["pattern"] = TEXT  # a NUL byte in an address is refused (400)
-                if "enum" in schema and parameter.get("in") == "query" and method == "get":
-                    # A list's filter left empty filters nothing, as if it were not sent.
-                    schema["enum"] = (
-                        [*schema["enum"], ""] if "" not in schema["enum"] else schema["enum"]
-                    )
+                # A list's filter left empty filters nothing, as if it were not sent.
+                empty_allowed = parameter.get("in") == "query" and method == "get"
+                if empty_allowed and "" not in schema.get("enum", [""]):
+                    schema["enum"] = [*schema["enum"], ""]
                 parameter["schema"] = schema
             body = operation.get("requestBody")
             if body:
@@ -123,12 +131,6 @@ def add_error_component(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                 responses.setdefault("422", _error_response("422"))
             operation["responses"] = dict(sorted(responses.items()))
     return result
-
-
-# Text DRF takes: no NUL character (refused by every CharField); with ``allow_blank=False``,
-# at least one character that is not white space (blank text is refused).
-TEXT = r"^[^\u0000]*$"
-NON_BLANK_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 
 
 class AutoSchema(openapi.AutoSchema):

@@ -20,6 +20,7 @@ from community.forum.models import (
 )
 from community.resources.models import ResourceState
 from config.api.fields import BooleanField, ClosedSerializer, IntegerField, StrictCharField
+from config.numbers import MAX_POSITION
 
 ANONYMOUS_LABEL = "a member"
 
@@ -316,4 +317,4 @@ class SubscriptionSerializer(serializers.Serializer):
 
 
 class ReadMarkSerializer(serializers.Serializer):
-    position = IntegerField(min_value=0, max_value=2_147_483_647)
+    position = IntegerField(min_value=0, max_value=MAX_POSITION)

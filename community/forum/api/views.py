@@ -20,7 +20,7 @@ from community.forum.services.idempotency import request_digest, run_idempotent
 from community.posting import services as posting
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
-from config.numbers import client_int
+from config.numbers import MAX_POSITION, client_int
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -77,21 +77,15 @@ class DraftPermission(permissions.IsAuthenticated):
         return True
 
 
-_DRAFT_SCHEMA = [
-    extend_schema(methods=["GET"], responses=s.DraftSerializer),
-    extend_schema(methods=["DELETE"], responses={204: None}),
-]
-
-
 def _draft_schema(write: type[Any]) -> Callable[[Any], Any]:
+    """The schema of a draft action: GET and DELETE, and PUT and PATCH taking ``write``."""
+
     def decorate(view: Any) -> Any:
-        for decorator in [
-            *_DRAFT_SCHEMA,
-            extend_schema(methods=["PUT"], request=write, responses=s.DraftSerializer),
-            extend_schema(methods=["PATCH"], request=write, responses=s.DraftSerializer),
-        ]:
-            view = decorator(view)
-        return view
+        view = extend_schema(methods=["GET"], responses=s.DraftSerializer)(view)
+        view = extend_schema(methods=["DELETE"], responses={204: None})(view)
+        return extend_schema(methods=["PUT", "PATCH"], request=write, responses=s.DraftSerializer)(
+            view
+        )
 
     return decorate
 
@@ -282,7 +276,7 @@ class ThreadViewSet(viewsets.GenericViewSet):
         start = request.query_params.get("from_position")
         if start is not None:
             position = client_int(start)
-            if position is None or not 0 <= position <= 2_147_483_647:
+            if position is None or not 0 <= position <= MAX_POSITION:
                 raise ApiError(
                     "from_position must be a whole number.",
                     code="invalid",
