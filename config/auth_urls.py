@@ -24,7 +24,7 @@ if not account_settings.LOGIN_BY_CODE_ENABLED:
 
 # A password reset key from the emailed link: the member's id in base 36, a dash, then the
 # token. allauth reads anything else with code that fails on an empty id (a 500).
-_RESET_KEY = re.compile(r"[0-9a-z]{1,13}-[0-9A-Za-z-]{1,100}")
+RESET_KEY = re.compile(r"[0-9a-z]{1,13}-[0-9A-Za-z-]{1,100}")
 
 
 def _invalid_reset_key() -> JsonResponse:
@@ -59,7 +59,7 @@ def _checks_reset_key(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @functools.wraps(view)  # keeps csrf_exempt and the view class allauth's view carries
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         key = _reset_key(request)
-        if key is not None and not _RESET_KEY.fullmatch(key):
+        if key is not None and not RESET_KEY.fullmatch(key):
             return _invalid_reset_key()
         return view(request, *args, **kwargs)
 

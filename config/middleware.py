@@ -17,8 +17,11 @@ logger = logging.getLogger("config.request")
 
 # A client may pass its own request id (to correlate logs); anything else gets a fresh one.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# Paths that carry a secret (one-click unsubscribe tokens): logged with the secret cut out.
-_SECRET_IN_PATH = re.compile(r"^(/email/unsubscribe/)[^/]+")
+# Paths that carry a secret (one-click unsubscribe tokens, the keys of the account pages):
+# logged with the secret cut out.
+_SECRET_IN_PATH = re.compile(
+    r"^(/email/unsubscribe/|/account/verify-email/|/account/password/reset/key/)[^/]+"
+)
 
 
 def loggable_path(path: str) -> str:

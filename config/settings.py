@@ -193,11 +193,16 @@ ACCOUNT_RATE_LIMITS = {
 HEADLESS_ONLY = True
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_SERVE_SPECIFICATION = True
+# Where the links in account mail lead. By default this service's own pages finish the two
+# flows a link starts (accounts/urls.py: confirming an address, choosing a new password). A web
+# client that serves these paths itself takes them over with ACCOUNT_FRONTEND_URL set to its
+# address; allauth puts the key in percent-encoded, so the client decodes it once.
+ACCOUNT_FRONTEND_URL = env.str("ACCOUNT_FRONTEND_URL", default=SITE_URL).rstrip("/")
 HEADLESS_FRONTEND_URLS = {
-    "account_confirm_email": f"{SITE_URL}/account/verify-email/{{key}}",
-    "account_reset_password": f"{SITE_URL}/account/password/reset",
-    "account_reset_password_from_key": f"{SITE_URL}/account/password/reset/key/{{key}}",
-    "account_signup": f"{SITE_URL}/account/signup",
+    "account_confirm_email": f"{ACCOUNT_FRONTEND_URL}/account/verify-email/{{key}}",
+    "account_reset_password": f"{ACCOUNT_FRONTEND_URL}/account/password/reset",
+    "account_reset_password_from_key": f"{ACCOUNT_FRONTEND_URL}/account/password/reset/key/{{key}}",
+    "account_signup": f"{ACCOUNT_FRONTEND_URL}/account/signup",
 }
 
 # --- API ------------------------------------------------------------------------------------
