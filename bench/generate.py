@@ -76,11 +76,14 @@ EMAIL_COLUMNS = ["user_id", "email", "verified", "primary"]
 BOARD_COLUMNS = [
     "id", "slug", "name", "description", "position", "visibility", "posting_policy",
     "allows_anonymous", "is_archived", "thread_count", "post_count", "last_post_at",
+    "public_thread_count", "public_post_count", "public_last_post_at",
 ]  # fmt: skip
 THREAD_COLUMNS = [
     "id", "board_id", "title", "author_id", "is_anonymous", "state", "is_pinned", "is_locked",
     "created_at", "reply_count", "last_post_at", "last_poster_id", "last_post_anonymous",
-    "last_position", "last_published_position",
+    "last_position", "last_published_position", "is_urgent", "public_reply_count",
+    "public_last_post_at", "public_last_poster_id", "public_last_post_anonymous",
+    "public_last_position",
 ]  # fmt: skip
 POST_COLUMNS = [
     "id", "thread_id", "author_id", "is_anonymous", "position", "reply_to_id", "body_source",
@@ -458,6 +461,9 @@ def load_boards(cur: psycopg.Cursor[Any], plan: Plan) -> None:
                 0,
                 0,
                 None,
+                0,
+                0,
+                None,
             ],
         )
 
@@ -642,6 +648,12 @@ def load_threads(
                     "f",
                     "0",
                     "0",
+                    "f",
+                    "0",
+                    created,
+                    NULL,
+                    "f",
+                    "0",
                 ]
             )
     return titles
@@ -754,7 +766,13 @@ UPDATE forum_thread t SET
     last_published_position = a.last_published,
     last_post_at = coalesce(l.created_at, t.created_at),
     last_poster_id = l.author_id,
-    last_post_anonymous = coalesce(l.is_anonymous, false)
+    last_post_anonymous = coalesce(l.is_anonymous, false),
+    -- Generated posts are never urgent: what everyone sees is what moderators see.
+    public_reply_count = a.replies,
+    public_last_position = a.last_published,
+    public_last_post_at = coalesce(l.created_at, t.created_at),
+    public_last_poster_id = l.author_id,
+    public_last_post_anonymous = coalesce(l.is_anonymous, false)
 FROM agg a JOIN opening o USING (thread_id) LEFT JOIN last_published l USING (thread_id)
 WHERE t.id = a.thread_id
 """
@@ -777,7 +795,10 @@ BOARD_UPDATE = """
 UPDATE forum_board b SET
     thread_count = coalesce(x.threads, 0),
     post_count = coalesce(x.posts, 0),
-    last_post_at = x.last_post_at
+    last_post_at = x.last_post_at,
+    public_thread_count = coalesce(x.threads, 0),
+    public_post_count = coalesce(x.posts, 0),
+    public_last_post_at = x.last_post_at
 FROM forum_board b2 LEFT JOIN (
     SELECT board_id,
            count(*) FILTER (WHERE state = 'published') AS threads,

@@ -202,10 +202,12 @@ def data_create(*, pending: int) -> Volumes:
                 )
             )
             at += timedelta(minutes=rng.randint(5, 600))
-        thread.reply_count = replies_each - 1
+        # Published posts here are never urgent: both tallies are the same.
+        thread.reply_count = thread.public_reply_count = replies_each - 1
         thread.last_position = thread.last_published_position = replies_each
-        thread.last_post_at = at
-        thread.last_poster = posts[-1].author
+        thread.public_last_position = replies_each
+        thread.last_post_at = thread.public_last_post_at = at
+        thread.last_poster = thread.public_last_poster = posts[-1].author
     # The queue: held posts over the last two weeks, oldest first; one in URGENT_SHARE urgent.
     waiting_since = now - timedelta(days=14)
     step = timedelta(days=14) / pending
@@ -246,16 +248,30 @@ def data_create(*, pending: int) -> Volumes:
             "last_published_position",
             "last_post_at",
             "last_poster",
+            "public_reply_count",
+            "public_last_position",
+            "public_last_post_at",
+            "public_last_poster",
             "created_at",
         ],
         batch_size=1_000,
     )
     for board in boards:
         mine = [t for t in threads if t.board_id == board.pk]
-        board.thread_count = len(mine)
-        board.post_count = len(mine) * replies_each
-        board.last_post_at = max(t.last_post_at for t in mine)
-    Board.objects.bulk_update(boards, ["thread_count", "post_count", "last_post_at"])
+        board.thread_count = board.public_thread_count = len(mine)
+        board.post_count = board.public_post_count = len(mine) * replies_each
+        board.last_post_at = board.public_last_post_at = max(t.last_post_at for t in mine)
+    Board.objects.bulk_update(
+        boards,
+        [
+            "thread_count",
+            "post_count",
+            "last_post_at",
+            "public_thread_count",
+            "public_post_count",
+            "public_last_post_at",
+        ],
+    )
     vacuum_analyze()
     return Volumes(
         members=len(members) + 1,

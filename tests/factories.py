@@ -4,6 +4,7 @@ from typing import Any
 import factory
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -133,20 +134,8 @@ def _force_state(*, post: Post, state: str) -> None:
     """Test set-up only: puts a post into ``state`` with the counters the services keep."""
     from community.forum.services import counters
 
-    thread = Thread.objects.get(pk=post.thread_id)
-    was_published = post.state == PostState.PUBLISHED
-    post.state = state
-    post.save(update_fields=["state"])
-    changed: list[str] = []
-    if was_published and state != PostState.PUBLISHED:
-        changed = counters.on_post_unpublished(thread=thread, post=post)
-    elif not was_published and state == PostState.PUBLISHED:
-        changed = counters.on_post_published(thread=thread, post=post)
-    elif post.position == 1:
-        thread.state = state
-        changed = ["state"]
-    if changed:
-        thread.save(update_fields=list(dict.fromkeys(changed)))
+    with transaction.atomic():
+        counters.post_state_set(post=post, state=state)
 
 
 class CuratorFactory(UserFactory):

@@ -1,8 +1,13 @@
 """Boards, threads and posts, and what members attach to them.
 
 Counters (``reply_count``, ``last_post_at``, ...) are denormalised for fast lists and kept by
-the services under row locks, never by signals.
+the services under row locks, never by signals. Each is kept twice: over every published post
+(what moderators see), and over the published posts nobody is kept from (``public_*``: not
+urgent), so a viewer kept from urgent posts is never shown a count, a name or a time that
+comes from one.
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -27,6 +32,57 @@ class PostState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     HIDDEN = "hidden", "Hidden by moderators"
     WITHDRAWN = "withdrawn", "Withdrawn by its author"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The names of one set of denormalised counters, on threads and on boards."""
+
+    reply_count: str
+    last_post_at: str
+    last_poster: str
+    last_post_anonymous: str
+    last_position: str
+    thread_count: str
+    post_count: str
+    board_last_post_at: str
+    # Whether urgent posts count in it.
+    urgent: bool
+
+    @property
+    def last_poster_id(self) -> str:
+        return f"{self.last_poster}_id"
+
+    def counted(self) -> Q:
+        """The posts it counts, and the threads it lists (both mirror the same two fields)."""
+        published = Q(state=PostState.PUBLISHED)
+        return published if self.urgent else published & Q(is_urgent=False)
+
+
+# Over every published post: what moderators see (everyone, when nobody is kept from them).
+ALL_POSTS = Tally(
+    reply_count="reply_count",
+    last_post_at="last_post_at",
+    last_poster="last_poster",
+    last_post_anonymous="last_post_anonymous",
+    last_position="last_published_position",
+    thread_count="thread_count",
+    post_count="post_count",
+    board_last_post_at="last_post_at",
+    urgent=True,
+)
+# Over published posts that are not urgent, in threads whose opening post is not.
+PUBLIC_POSTS = Tally(
+    reply_count="public_reply_count",
+    last_post_at="public_last_post_at",
+    last_poster="public_last_poster",
+    last_post_anonymous="public_last_post_anonymous",
+    last_position="public_last_position",
+    thread_count="public_thread_count",
+    post_count="public_post_count",
+    board_last_post_at="public_last_post_at",
+    urgent=False,
+)
 
 
 class ReactionKind(models.TextChoices):
@@ -60,6 +116,11 @@ class Board(models.Model):
     thread_count = models.PositiveIntegerField(default=0)
     post_count = models.PositiveIntegerField(default=0)
     last_post_at = models.DateTimeField(null=True, blank=True)
+    # The same over what nobody is kept from: threads whose opening post is not urgent, and
+    # their posts that are not.
+    public_thread_count = models.PositiveIntegerField(default=0)
+    public_post_count = models.PositiveIntegerField(default=0)
+    public_last_post_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -85,6 +146,8 @@ class Thread(models.Model):
     is_anonymous = models.BooleanField(default=False)
     # Mirrors the state of the opening post: a thread is listed only when that is published.
     state = models.CharField(max_length=16, choices=PostState.choices, default=PostState.PENDING)
+    # Mirrors the opening post's ``is_urgent``: the whole thread waits for a moderator.
+    is_urgent = models.BooleanField(default=False)
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -103,6 +166,18 @@ class Thread(models.Model):
     last_position = models.PositiveIntegerField(default=0)
     # The highest position among published posts: what "read to the end" means.
     last_published_position = models.PositiveIntegerField(default=0)
+    # The same counters over published posts that are not urgent (see the module's docstring).
+    public_reply_count = models.PositiveIntegerField(default=0)
+    public_last_post_at = models.DateTimeField(default=timezone.now)
+    public_last_poster = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    public_last_post_anonymous = models.BooleanField(default=False)
+    public_last_position = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -119,6 +194,15 @@ class Thread(models.Model):
                 models.F("id").desc(),
                 name="forum_thread_listing",
                 condition=Q(state=PostState.PUBLISHED),
+            ),
+            # The same for viewers kept from urgent posts, by the activity they may see.
+            models.Index(
+                "board",
+                models.F("is_pinned").desc(),
+                models.F("public_last_post_at").desc(),
+                models.F("id").desc(),
+                name="forum_thread_public_listing",
+                condition=Q(state=PostState.PUBLISHED, is_urgent=False),
             ),
             models.Index(fields=["author", "-created_at"], name="forum_thread_author"),
         ]

@@ -10,7 +10,17 @@ from django.http import Http404
 
 from accounts.models import TrustLevel, User
 from accounts.policies import check_not_suspended
-from community.forum.models import Board, BoardVisibility, Post, PostingPolicy, PostState, Thread
+from community.forum.models import (
+    ALL_POSTS,
+    PUBLIC_POSTS,
+    Board,
+    BoardVisibility,
+    Post,
+    PostingPolicy,
+    PostState,
+    Tally,
+    Thread,
+)
 from config.api.errors import ApiError
 
 Viewer = User | AnonymousUser
@@ -25,11 +35,16 @@ def can_view_board(*, viewer: Viewer, board: Board) -> bool:
 
 
 def can_view_thread(*, viewer: Viewer, thread: Thread) -> bool:
+    """Its board's readers see it once its opening post is published and, while that is
+    urgent, only if ``MODERATION_CRISIS_VISIBILITY`` lets them; its author and moderators
+    always."""
     if not can_view_board(viewer=viewer, board=thread.board):
         return False
-    if thread.state == PostState.PUBLISHED or is_moderator(viewer):
+    if is_moderator(viewer) or _is_own(viewer, thread):
         return True
-    return viewer.is_authenticated and thread.author_id == viewer.pk
+    return thread.state == PostState.PUBLISHED and not (
+        thread.is_urgent and urgent_hidden_from(viewer=viewer)
+    )
 
 
 def _is_own(viewer: Viewer, post: Post | Thread) -> bool:
@@ -39,6 +54,13 @@ def _is_own(viewer: Viewer, post: Post | Thread) -> bool:
 def can_see_post_text(*, viewer: Viewer, post: Post) -> bool:
     """Published text for all who see the thread; any other state for its author and mods."""
     return post.state == PostState.PUBLISHED or is_moderator(viewer) or _is_own(viewer, post)
+
+
+def can_see_decision(*, viewer: Viewer, post: Post | Thread) -> bool:
+    """Why a moderator turned a post down or hid it is for its author and moderators."""
+    if post.state not in (PostState.REJECTED, PostState.HIDDEN):
+        return False
+    return is_moderator(viewer) or _is_own(viewer, post)
 
 
 def can_see_author(*, viewer: Viewer, post: Post | Thread) -> bool:
@@ -204,6 +226,12 @@ def urgent_hidden_from(*, viewer: Viewer) -> bool:
     if visibility == CRISIS_MODERATORS:
         return True
     return not viewer.is_authenticated
+
+
+def tally_for(*, viewer: Viewer) -> Tally:
+    """The counters this viewer is shown (counts, last poster, last activity): over every
+    published post, or, for a viewer kept from urgent posts, over the rest."""
+    return PUBLIC_POSTS if urgent_hidden_from(viewer=viewer) else ALL_POSTS
 
 
 def urgent_out_of_search_for(*, viewer: Viewer) -> bool:

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FilteredRelation,
     IntegerField,
@@ -36,6 +35,7 @@ from community.forum.models import (
     PostState,
     Reaction,
     Subscription,
+    Tally,
     Thread,
 )
 from community.forum.policies import Viewer
@@ -64,17 +64,14 @@ def thread_crisis_filter(*, viewer: Viewer, thread_id: str = "pk") -> Q:
     the viewers ``MODERATION_CRISIS_VISIBILITY`` names, except for the thread's author.
 
     ``thread_id`` names the thread's id in the query filtered (``"thread_id"`` for posts).
-    A condition in the same query (a lookup in the post's position index), never a query.
+    A condition on the thread's own row (it mirrors its opening post), never a query.
     """
     if not policies.urgent_hidden_from(viewer=viewer):
         return Q()
-    opening_urgent = Exists(
-        Post.objects.filter(thread_id=OuterRef(thread_id), position=1, is_urgent=True)
-    )
-    shown = ~Q(opening_urgent)
+    prefix = "" if thread_id == "pk" else "thread__"
+    shown = Q(**{f"{prefix}is_urgent": False})
     if viewer.is_authenticated:
-        author = "author_id" if thread_id == "pk" else "thread__author_id"
-        shown |= Q(**{author: viewer.pk})
+        shown |= Q(**{f"{prefix}author_id": viewer.pk})
     return shown
 
 
@@ -106,15 +103,15 @@ def board_unread_counts(*, viewer: Viewer, board_ids: list[int]) -> dict[int, in
 
 
 def _board_unread_counts(*, viewer: Viewer, board_ids: list[int]) -> dict[int, int]:
+    tally = policies.tally_for(viewer=viewer)
     rows = (
         _threads_with_read_state(viewer=viewer)
         # The plain bound lets the index skip every thread quiet since the unread window began;
         # the per-member start (a board mark) narrows further.
-        .filter(board_id__in=board_ids, state=PostState.PUBLISHED)
-        .filter(thread_crisis_filter(viewer=viewer))
-        .filter(last_post_at__gt=unread_window_start())
-        .filter(last_post_at__gt=F("unread_since"))
-        .exclude(Q(read_position__gte=F("last_published_position")))
+        .filter(tally.counted(), board_id__in=board_ids)
+        .filter(**{f"{tally.last_post_at}__gt": unread_window_start()})
+        .filter(**{f"{tally.last_post_at}__gt": F("unread_since")})
+        .exclude(Q(read_position__gte=F(tally.last_position)))
         .values("board_id")
         .annotate(unread=Count("id"))
         .order_by()
@@ -146,20 +143,42 @@ def _threads_with_read_state(*, viewer: Viewer) -> QuerySet[Thread]:
     )
 
 
-def thread_list_visible_to(*, viewer: Viewer, board: Board) -> QuerySet[Thread]:
-    """Published threads of a board, pinned first then by last activity, with unread counts.
+def _thread_columns(*, tally: Tally) -> list[str]:
+    """What a thread in a list or on its own loads: its row (less its search text), the
+    cards of its author and of the last poster the viewer is shown, its board's flags."""
+    return [
+        *(f.name for f in Thread._meta.concrete_fields if f.name != "search_vector"),
+        *_card_fields("author"),
+        *_card_fields(tally.last_poster),
+        "board__slug",
+        "board__visibility",
+        "board__is_archived",
+    ]
 
-    Ordered for keyset pagination on (is_pinned, last_post_at, id), all descending.
+
+def thread_list_keys(*, viewer: Viewer) -> tuple[str, ...]:
+    """The keyset a board's thread list is paged on for this viewer: pinned first, then by
+    the last activity they may see."""
+    return ("is_pinned", policies.tally_for(viewer=viewer).last_post_at, "id")
+
+
+def thread_list_visible_to(*, viewer: Viewer, board: Board) -> QuerySet[Thread]:
+    """Listed threads of a board, pinned first then by last activity, with unread counts.
+
+    Counts, last poster and last activity are those of the viewer's tally (see
+    ``policies.tally_for``), and so is the order, read from that tally's listing index.
+    Ordered for keyset pagination on ``thread_list_keys``, all descending.
     """
+    tally = policies.tally_for(viewer=viewer)
     if viewer.is_authenticated:
         threads = _threads_with_read_state(viewer=viewer).annotate(
             unread_count=Case(
-                When(last_post_at__lte=F("unread_since"), then=Value(0)),
-                When(read_position__gte=F("last_published_position"), then=Value(0)),
+                When(**{f"{tally.last_post_at}__lte": F("unread_since")}, then=Value(0)),
+                When(read_position__gte=F(tally.last_position), then=Value(0)),
                 default=Subquery(
                     Post.objects.filter(
+                        tally.counted(),
                         thread_id=OuterRef("pk"),
-                        state=PostState.PUBLISHED,
                         position__gt=OuterRef("read_position"),
                         created_at__gt=OuterRef("unread_since"),
                     )
@@ -174,29 +193,44 @@ def thread_list_visible_to(*, viewer: Viewer, board: Board) -> QuerySet[Thread]:
     else:
         threads = Thread.objects.annotate(unread_count=Value(0, output_field=IntegerField()))
     return (
-        threads.filter(board=board, state=PostState.PUBLISHED)
-        .filter(thread_crisis_filter(viewer=viewer))
-        .select_related("author", "last_poster", "board")
-        .only(
-            *(f.name for f in Thread._meta.concrete_fields if f.name != "search_vector"),
-            *_card_fields("author"),
-            *_card_fields("last_poster"),
-            "board__slug",
-            "board__visibility",
-            "board__is_archived",
-        )
-        .order_by("-is_pinned", "-last_post_at", "-id")
+        threads.filter(tally.counted(), board=board)
+        .select_related("author", tally.last_poster, "board")
+        .only(*_thread_columns(tally=tally))
+        .order_by(*(f"-{key}" for key in thread_list_keys(viewer=viewer)))
+    )
+
+
+# How many of their own threads that others do not see a member is shown atop a board.
+OWN_UNLISTED_LIMIT = 20
+
+
+def own_threads_unlisted(*, viewer: Viewer, board: Board) -> list[Thread]:
+    """The member's own threads in this board that the board's list leaves out (waiting for
+    approval, turned down, hidden by a moderator, or urgent while others are kept from it),
+    newest first: the first page of the list starts with them, so nothing they wrote looks
+    lost. Withdrawn threads are theirs to find in ``me/posts``."""
+    if not viewer.is_authenticated:
+        return []
+    tally = policies.tally_for(viewer=viewer)
+    return list(
+        Thread.objects.filter(board=board, author_id=viewer.pk)
+        .exclude(tally.counted())
+        .exclude(state=PostState.WITHDRAWN)
+        .select_related("author", tally.last_poster, "board")
+        .only(*_thread_columns(tally=tally))
+        .order_by("-created_at", "-id")[:OWN_UNLISTED_LIMIT]
     )
 
 
 def thread_get_visible(*, viewer: Viewer, thread_id: int) -> Thread:
-    """A thread the viewer may see, with its board and author."""
-    thread = (
-        Thread.objects.select_related("board", "author", "last_poster")
+    """A thread the viewer may see, with its board, its author and the last poster they are
+    shown."""
+    tally = policies.tally_for(viewer=viewer)
+    found = (
+        Thread.objects.select_related("board", "author", tally.last_poster)
         .filter(pk=thread_id)
-        .filter(thread_crisis_filter(viewer=viewer))
+        .first()
     )
-    found = thread.first()
     if found is None or not policies.can_view_thread(viewer=viewer, thread=found):
         raise Http404
     return found
@@ -219,6 +253,7 @@ def thread_viewer_state(*, viewer: Viewer, thread: Thread) -> ThreadViewerState:
     """
     if not viewer.is_authenticated:
         return ThreadViewerState(read_position=0, first_unread_position=None, subscription=None)
+    counted = policies.tally_for(viewer=viewer).counted()
     row = (
         _threads_with_read_state(viewer=viewer)
         .filter(pk=thread.pk)
@@ -233,18 +268,14 @@ def thread_viewer_state(*, viewer: Viewer, thread: Thread) -> ThreadViewerState:
             # two firsts; each comes straight from an index, however long the thread.
             after_position=Subquery(
                 Post.objects.filter(
-                    thread_id=OuterRef("pk"),
-                    state=PostState.PUBLISHED,
-                    position__gt=OuterRef("read_position"),
+                    counted, thread_id=OuterRef("pk"), position__gt=OuterRef("read_position")
                 )
                 .order_by("position")
                 .values("position")[:1]
             ),
             after_time=Subquery(
                 Post.objects.filter(
-                    thread_id=OuterRef("pk"),
-                    state=PostState.PUBLISHED,
-                    created_at__gt=OuterRef("unread_since"),
+                    counted, thread_id=OuterRef("pk"), created_at__gt=OuterRef("unread_since")
                 )
                 .order_by("created_at")
                 .values("position")[:1]
@@ -305,7 +336,6 @@ def post_get_visible(*, viewer: Viewer, post_id: int) -> Post:
         Post.objects.select_related("thread__board", "author")
         .filter(pk=post_id)
         .filter(post_visibility_filter(viewer=viewer))
-        .filter(thread_crisis_filter(viewer=viewer, thread_id="thread_id"))
         .first()
     )
     if post is None or not policies.can_view_thread(viewer=viewer, thread=post.thread):
@@ -341,3 +371,68 @@ def board_draft_find(*, user_id: int, slug: str) -> Draft | None:
 def reply_draft_find(*, user_id: int, thread_id: int) -> Draft | None:
     """The member's own draft of a reply in thread ``thread_id``, or None."""
     return _own_drafts(user_id).filter(thread_id=thread_id, board__isnull=True).first()
+
+
+# --- Whether a viewer may open a post now: the rule notifications follow --------------------
+
+
+def post_readable_filter(*, viewer: Viewer) -> Q:
+    """Posts whose words this viewer may open now, as a condition on a post query: what
+    ``post_get_visible`` finds, less the placeholders of withdrawn posts. Urgent posts and
+    threads opened in crisis follow ``MODERATION_CRISIS_VISIBILITY``. No query of its own."""
+    if policies.is_moderator(viewer):
+        return Q()
+    readable = post_visibility_filter(viewer=viewer) & thread_crisis_filter(
+        viewer=viewer, thread_id="thread_id"
+    )
+    text = Q(state=PostState.PUBLISHED)
+    thread_open = Q(thread__state=PostState.PUBLISHED)
+    if viewer.is_authenticated:
+        text |= Q(author_id=viewer.pk)
+        thread_open |= Q(thread__author_id=viewer.pk)
+    else:
+        readable &= Q(thread__board__visibility=BoardVisibility.PUBLIC)
+    return readable & text & thread_open
+
+
+def _can_open(*, viewer: Viewer, post: Post) -> bool:
+    """``post_readable_filter`` for a post already loaded with its thread and board."""
+    if not policies.can_view_thread(viewer=viewer, thread=post.thread):
+        return False  # crisis threads included: the thread mirrors its opening post
+    if not policies.can_see_post_text(viewer=viewer, post=post):
+        return False
+    own_post = viewer.is_authenticated and post.author_id == viewer.pk
+    return own_post or not post.is_urgent or not policies.urgent_hidden_from(viewer=viewer)
+
+
+def post_pairs_readable(*, pairs: list[tuple[User, int]]) -> set[tuple[int, int]]:
+    """Which of these (member, post id) pairs name a post the member may open now, as
+    (member id, post id); the same rule as ``post_readable_filter``. One query for any
+    number of pairs (members come loaded); a post that no longer exists is no one's."""
+    post_ids = {post_id for _, post_id in pairs}
+    if not post_ids:
+        return set()
+    posts = Post.objects.filter(pk__in=post_ids).select_related("thread__board")
+    found = {post.pk: post for post in posts.defer("body_source", "body_html")}
+    return {
+        (viewer.pk, post_id)
+        for viewer, post_id in pairs
+        if post_id in found and _can_open(viewer=viewer, post=found[post_id])
+    }
+
+
+def posts_written_by(*, user_id: int) -> QuerySet[Post]:
+    """Everything a member wrote, in every state, with its thread and board: their words are
+    theirs to see whatever happened to them. Keyset-paginated on (created_at, id)
+    descending, read from the author index."""
+    return (
+        Post.objects.filter(author_id=user_id)
+        .select_related("thread__board")
+        .only(
+            *(f.name for f in Post._meta.concrete_fields),
+            *(f"thread__{f.name}" for f in Thread._meta.concrete_fields),
+            "thread__board__slug",
+            "thread__board__visibility",
+        )
+        .order_by("-created_at", "-id")
+    )

@@ -7,6 +7,7 @@ itself.
 """
 
 from collections import Counter
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -26,7 +27,7 @@ from accounts.models import User
 from community.forum.models import Post, PostState
 from community.forum.policies import Viewer
 from community.forum.selectors import AUTHOR_CARD_FIELDS
-from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction
+from community.moderation.models import Flag, FlagReason, FlagState, ModerationAction, Verb
 from community.moderation.policies import STAFF_ROLES, Page, check_can_moderate
 
 # The queue's order, for keyset pagination: crisis posts first, then the longest waiting.
@@ -93,6 +94,37 @@ def action_list() -> QuerySet[ModerationAction]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+# Verbs that take a post out of view with a reason its author may read.
+DECISIONS = (Verb.REJECT, Verb.HIDE, Verb.FLAG_HIDE)
+
+
+def _latest_reasons(*, key: str, **where: Any) -> dict[int, str]:
+    """The reason of the latest decision per ``key``; blank reasons left out."""
+    rows = (
+        ModerationAction.objects.filter(verb__in=DECISIONS, **where)
+        .order_by(key, "-created_at", "-id")
+        .values_list(key, "reason")
+    )
+    reasons: dict[int, str] = {}
+    for found, reason in rows:
+        reasons.setdefault(found, reason)
+    return {found: reason for found, reason in reasons.items() if reason}
+
+
+def decision_reasons(*, post_ids: list[int]) -> dict[int, str]:
+    """The reason of the latest decision that took each post out of view (rejected or
+    hidden), by post id; a post with no reason given is left out. One query; none when
+    ``post_ids`` is empty."""
+    return _latest_reasons(key="post_id", post_id__in=post_ids) if post_ids else {}
+
+
+def opening_decision_reasons(*, thread_ids: list[int]) -> dict[int, str]:
+    """The same for threads, by thread id: the reasons given for their opening posts."""
+    if not thread_ids:
+        return {}
+    return _latest_reasons(key="post__thread_id", post__thread_id__in=thread_ids, post__position=1)
 
 
 # --- the flag queue --------------------------------------------------------------------------

@@ -13,8 +13,8 @@ Beat runs ``digests_build`` every hour. Each run:
    those zones: unread, not emailed yet, created in the longest period due. Preferences are
    then read in one query (``preferences.deliveries_for``) and each notification is kept only
    for a member who wants its kind in this period (urgent kinds never are: they go at once)
-   and who may still see it (``inbox.is_still_visible``, the same rule the email applies
-   again when it is sent, so a post hidden or withdrawn since is left out).
+   and who may still see it (``inbox.still_visible_ids``, the same rule the email applies
+   again when it is sent, so a post hidden, withdrawn or marked urgent since is left out).
 3. Writes, in one transaction, one ``EmailDelivery`` per member and period and points the
    chosen notifications at it, then asks the email queue to send after commit. Members with
    nothing to tell get no email.
@@ -44,7 +44,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from community.notifications.inbox import is_still_visible
+from community.notifications.inbox import still_visible_ids
 from community.notifications.kinds import RULES, Delivery
 from community.notifications.models import (
     DeliveryState,
@@ -106,7 +106,7 @@ def due_zones(*, now: datetime) -> dict[str, DueZone]:
 
 def _candidates(*, zones: dict[str, DueZone], now: datetime) -> list[Notification]:
     """Unread, not yet emailed notifications of active members with an address in these
-    zones, from the start of the longest period due; with what the visibility check needs."""
+    zones, from the start of the longest period due, with their recipients."""
     earliest = min(start for zone in zones.values() for start in zone.starts.values())
     in_zones = Q(recipient__email_settings__timezone__in=list(zones))
     if DEFAULT_ZONE in zones:
@@ -122,8 +122,7 @@ def _candidates(*, zones: dict[str, DueZone], now: datetime) -> list[Notificatio
         )
         .exclude(recipient__email="")
         .annotate(zone=F("recipient__email_settings__timezone"))
-        .select_related("recipient", "thread", "post", "post__thread", "post__thread__board")
-        .defer("post__body_source", "post__body_html")
+        .select_related("recipient")
         .order_by("id")
     )
 
@@ -142,6 +141,8 @@ def digests_build(*, now: datetime | None = None) -> int:
         user_ids={n.recipient_id for n in candidates}, kinds={n.kind for n in candidates}
     )
 
+    visible = still_visible_ids((n.recipient, n) for n in candidates)
+
     chosen: dict[tuple[str, int], list[int]] = defaultdict(list)
     addresses: dict[int, str] = {}
     local_dates: dict[int, date] = {}
@@ -154,7 +155,7 @@ def digests_build(*, now: datetime | None = None) -> int:
             start is None
             or RULES[notification.kind].urgent
             or notification.created_at < start
-            or not is_still_visible(notification=notification, recipient=notification.recipient)
+            or notification.pk not in visible
         ):
             continue
         chosen[(period, user_id)].append(notification.pk)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.forum.policies import can_see_author
-from community.notifications.inbox import is_still_visible
+from community.notifications.inbox import still_visible_ids
 from community.notifications.kinds import RULES, Delivery, Kind
 from community.notifications.models import (
     DeliveryState,
@@ -202,13 +202,20 @@ def compose_batch(rows: list[EmailDelivery]) -> dict[int, Composed]:
     grouped: dict[int, list[Notification]] = defaultdict(list)
     for notification in (
         Notification.objects.filter(email_id__in=[row.pk for row in others])
-        .select_related("actor", "post", "post__thread", "post__thread__board", "thread")
+        .select_related("actor", "post", "thread")
         .order_by("id")
     ):
         grouped[notification.email_id or 0].append(notification)
     user_ids = {row.recipient_id for row in others if row.recipient_id is not None}
     wanted = deliveries_for(
         user_ids=user_ids, kinds={n.kind for group in grouped.values() for n in group}
+    )
+    # What each recipient may open now (a post hidden or marked urgent since is left out).
+    visible = still_visible_ids(
+        (row.recipient, n)
+        for row in others
+        if row.recipient is not None
+        for n in grouped.get(row.pk, [])
     )
     with_text = set(
         EmailSettings.objects.filter(user_id__in=user_ids, include_post_text=True).values_list(
@@ -239,7 +246,7 @@ def compose_batch(rows: list[EmailDelivery]) -> dict[int, Composed]:
             for n in grouped.get(row.pk, [])
             if wanted.get((recipient.pk, n.kind)) == expected
             and (RULES[n.kind].urgent or n.read_at is None)
-            and is_still_visible(notification=n, recipient=recipient)
+            and n.pk in visible
         ]
         if not kept:
             result[row.pk] = Composed(

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.models import User
 from community.forum.models import Mention, Post, PostState, Subscription, SubscriptionLevel
+from community.forum.selectors import post_pairs_readable
 from community.notifications.kinds import Kind
 from community.notifications.models import Notification, PendingFanout
 from community.notifications.outbox.write import attach_emails
@@ -70,7 +72,9 @@ def notify(
 def notify_post_published(*, post_id: int) -> int:
     """Creates the in-app notifications for a published post: mentions, a reply to someone's
     post, and watchers of the thread (or, for a new thread, of the board). Each member gets at
-    most one notification per post, the most specific kind; muted threads and boards make none.
+    most one notification per post, the most specific kind; muted threads and boards make none,
+    and nor does a post the member may not open now (an urgent one, under
+    ``MODERATION_CRISIS_VISIBILITY``): running it again once they may tells them then.
 
     Safe to run twice (a unique constraint drops repeats). Returns how many were created.
     """
@@ -111,7 +115,18 @@ def notify_post_published(*, post_id: int) -> int:
         watchers = Subscription.objects.filter(thread=thread, level=SubscriptionLevel.WATCHING)
         offer(set(watchers.values_list("user_id", flat=True)), Kind.REPLY_IN_WATCHED_THREAD)
 
-    already = set(Notification.objects.filter(post=post).values_list("recipient_id", "kind"))
+    # Run again (the broker, or urgency cleared), it tells only those it has not told.
+    already = set(
+        Notification.objects.filter(post=post, event_key=f"post:{post.pk}").values_list(
+            "recipient_id", flat=True
+        )
+    )
+    chosen = {user_id: kind for user_id, kind in chosen.items() if user_id not in already}
+    # Whoever may not open the post now hears nothing of it: not its author, not its thread.
+    recipients = User.objects.filter(pk__in=list(chosen)).only("id", "role")
+    readers = {
+        user_id for user_id, _ in post_pairs_readable(pairs=[(u, post.pk) for u in recipients])
+    }
     rows = [
         Notification(
             recipient_id=user_id,
@@ -123,7 +138,7 @@ def notify_post_published(*, post_id: int) -> int:
             event_key=f"post:{post.pk}",
         )
         for user_id, kind in chosen.items()
-        if (user_id, kind) not in already
+        if user_id in readers
     ]
     # One transaction: the notifications, their emails, and the end of the pending fan-out.
     # A concurrent run may still race us: the unique constraints drop its repeats.

@@ -1,46 +1,51 @@
-"""The in-app inbox: reads narrowed to what the recipient may still see, and marking read."""
+"""The in-app inbox: reads narrowed to what the recipient may still see, and marking read.
 
-from django.db.models import Q, QuerySet
+Whether a member may see what a notification is about is the forum's rule
+(``selectors.post_readable_filter`` for queries, ``selectors.post_pairs_readable`` for rows
+already loaded), asked each time a notification is listed, counted, emailed or put in a
+digest: a post hidden, withdrawn or marked urgent since it was notified leaves no trace (no
+title, no author, no unread count) while the member may not open it, and shows again once
+they may.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from community.forum.models import PostState
-from community.forum.policies import can_view_board
+from community.forum.models import Post
+from community.forum.selectors import post_pairs_readable, post_readable_filter
 from community.notifications.models import Notification
 
 
 def _still_visible(*, recipient: User) -> Q:
-    """A notification about a post shows only while the recipient may see that post: a post
-    later hidden, withdrawn or held no longer appears (their own posts always do)."""
+    """Notifications whose post the recipient may open now (a condition in the same query).
+    Notifications of no post (the library's) point at no thread either."""
     if recipient.is_moderator:
         return Q()
-    return (
-        Q(post__isnull=True)
-        | Q(post__author=recipient)
-        | Q(post__state=PostState.PUBLISHED, post__thread__state=PostState.PUBLISHED)
+    readable = Post.objects.filter(pk=OuterRef("post_id")).filter(
+        post_readable_filter(viewer=recipient)
     )
+    return Q(post__isnull=True) | Q(Exists(readable))
 
 
-def is_still_visible(*, notification: Notification, recipient: User) -> bool:
-    """The same rule as ``_still_visible``, for a notification already loaded with its post,
-    thread and board (emails check it again when they are sent)."""
-    post, thread = notification.post, notification.thread
-    if recipient.is_moderator:
-        return True
-    if post is None:
-        return thread is None or thread.state == PostState.PUBLISHED
-    if post.author_id == recipient.pk:
-        return True
-    return (
-        post.state == PostState.PUBLISHED
-        and post.thread.state == PostState.PUBLISHED
-        and can_view_board(viewer=recipient, board=post.thread.board)
+def still_visible_ids(pairs: Iterable[tuple[User, Notification]]) -> set[int]:
+    """The ids of these notifications whose recipient (given with each) may still open what
+    it is about: the rule of the inbox, for notifications already loaded (emails and digests
+    ask it when they are put together). One query for any number."""
+    pairs = list(pairs)
+    readable = post_pairs_readable(
+        pairs=[(recipient, n.post_id) for recipient, n in pairs if n.post_id is not None]
     )
+    return {
+        n.pk for recipient, n in pairs if n.post_id is None or (recipient.pk, n.post_id) in readable
+    }
 
 
 def notification_list_for(*, recipient: User) -> QuerySet[Notification]:
-    """The recipient's notifications, newest first (keyset on id)."""
+    """The recipient's notifications they may still see, newest first (keyset on id)."""
     return (
         Notification.objects.filter(recipient=recipient)
         .filter(_still_visible(recipient=recipient))
@@ -59,17 +64,21 @@ def unread_count(*, recipient: User) -> int:
 
 def notification_mark_read(*, recipient: User, notification_id: int) -> bool:
     """Marks one notification read. Idempotent: False when it already was; 404 when it is
-    not the recipient's."""
-    if not Notification.objects.filter(pk=notification_id, recipient=recipient).exists():
+    not the recipient's or not shown to them now (the same as one that does not exist)."""
+    mine = Notification.objects.filter(pk=notification_id, recipient=recipient).filter(
+        _still_visible(recipient=recipient)
+    )
+    if not mine.exists():
         raise Http404
-    updated = Notification.objects.filter(
-        pk=notification_id, recipient=recipient, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    updated = mine.filter(read_at__isnull=True).update(read_at=timezone.now())
     return bool(updated)
 
 
 def notifications_mark_all_read(*, recipient: User) -> int:
-    """Marks every unread notification read; returns how many changed."""
-    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).update(
-        read_at=timezone.now()
+    """Marks every unread notification the recipient sees read; returns how many changed.
+    One kept out of view stays unread, to show when the member may see its post again."""
+    return (
+        Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+        .filter(_still_visible(recipient=recipient))
+        .update(read_at=timezone.now())
     )

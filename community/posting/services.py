@@ -94,8 +94,10 @@ def thread_create(
         author=member,
         is_anonymous=is_anonymous,
         state=PostState.PENDING,
+        is_urgent=screened.urgent,
         created_at=now,
         last_post_at=now,
+        public_last_post_at=now,
         last_position=1,
     )
     post = Post.objects.create(
@@ -229,16 +231,13 @@ def post_edit(*, editor: Viewer, post_id: int, body: str) -> Post:
     post.body_source = body
     post.body_html = render_markdown(body)
     post.edited_at = timezone.now()
-    changed = ["body_source", "body_html", "edited_at"]
-    if screened.urgent and not post.is_urgent:
-        post.is_urgent = True
-        changed.append("is_urgent")
+    post.save(update_fields=["body_source", "body_html", "edited_at"])
+    turned_urgent = screened.urgent and counters.post_urgency_set(post=post, urgent=True)
     # An edit that brings in a word moderators want to see first goes back to the queue.
     held = screened.hold and post.state == PostState.PUBLISHED and not member.is_moderator
-    post.save(update_fields=changed)
     if held:
         counters.post_state_set(post=post, state=PostState.PENDING)
-    if "is_urgent" in changed or held:
+    if turned_urgent or held:
         alerts.after_create(post=post, screening=screened)
     _mentions_save(post=post, source=body)
     return post

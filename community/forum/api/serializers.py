@@ -35,6 +35,41 @@ class ResourceCardSerializer(serializers.Serializer):
     category = serializers.CharField()
 
 
+class _Tallied:
+    """Reads a counter from the tally the viewer is shown (``policies.tally_for``): the
+    field's ``counter`` names it in ``Tally``."""
+
+    counter: str
+    context: dict[str, Any]
+
+    def get_attribute(self, instance: Board | Thread) -> Any:
+        tally = policies.tally_for(viewer=self.context["viewer"])
+        return getattr(instance, getattr(tally, self.counter))
+
+
+class TalliedCount(_Tallied, IntegerField):
+    def __init__(self, *, counter: str, **kwargs: Any) -> None:
+        self.counter = counter
+        super().__init__(**kwargs)
+
+
+class TalliedTime(_Tallied, serializers.DateTimeField):
+    def __init__(self, *, counter: str, **kwargs: Any) -> None:
+        self.counter = counter
+        super().__init__(**kwargs)
+
+
+class _DecisionMixin(serializers.Serializer):
+    moderation_reason = serializers.SerializerMethodField(
+        help_text="Why a moderator turned it down or hid it: for its author (and moderators) "
+        "while it is rejected or hidden; null otherwise, and when no reason was given."
+    )
+
+    def get_moderation_reason(self, obj: Post | Thread) -> str | None:
+        reasons: dict[int, str] = self.context.get("reasons", {})
+        return reasons.get(obj.pk)
+
+
 class BoardSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
@@ -43,9 +78,9 @@ class BoardSerializer(serializers.Serializer):
     posting_policy = serializers.ChoiceField(choices=PostingPolicy.choices)
     allows_anonymous = BooleanField()
     is_archived = BooleanField()
-    thread_count = IntegerField()
-    post_count = IntegerField()
-    last_post_at = serializers.DateTimeField(allow_null=True)
+    thread_count = TalliedCount(counter="thread_count")
+    post_count = TalliedCount(counter="post_count")
+    last_post_at = TalliedTime(counter="board_last_post_at", allow_null=True)
     unread_threads = serializers.SerializerMethodField(
         help_text="Threads with posts you have not read; null when signed out."
     )
@@ -80,7 +115,7 @@ class _AuthoredMixin(serializers.Serializer):
         return obj.author.public_name
 
 
-class ThreadSerializer(_AuthoredMixin):
+class ThreadSerializer(_AuthoredMixin, _DecisionMixin):
     id = IntegerField()
     board = serializers.SlugField(source="board.slug")
     title = serializers.CharField()
@@ -89,8 +124,8 @@ class ThreadSerializer(_AuthoredMixin):
     is_pinned = BooleanField()
     is_locked = BooleanField()
     created_at = serializers.DateTimeField()
-    reply_count = IntegerField()
-    last_post_at = serializers.DateTimeField()
+    reply_count = TalliedCount(counter="reply_count")
+    last_post_at = TalliedTime(counter="last_post_at")
     last_poster = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
     can_reply = serializers.SerializerMethodField()
@@ -98,10 +133,12 @@ class ThreadSerializer(_AuthoredMixin):
     @extend_schema_field(AuthorCardSerializer(allow_null=True))
     def get_last_poster(self, thread: Thread) -> dict[str, Any] | None:
         viewer = self.context["viewer"]
-        anonymous = thread.last_post_anonymous and not policies.is_moderator(viewer)
-        if anonymous and not (viewer.is_authenticated and thread.last_poster_id == viewer.pk):
+        tally = policies.tally_for(viewer=viewer)
+        last_poster_id = getattr(thread, tally.last_poster_id)
+        anonymous = getattr(thread, tally.last_post_anonymous) and not policies.is_moderator(viewer)
+        if anonymous and not (viewer.is_authenticated and last_poster_id == viewer.pk):
             return None
-        return author_card(thread.last_poster)
+        return author_card(getattr(thread, tally.last_poster))
 
     def get_unread_count(self, thread: Thread) -> int:
         return int(getattr(thread, "unread_count", 0) or 0)
@@ -133,7 +170,7 @@ class CrisisResourceSerializer(serializers.Serializer):
     url = serializers.CharField(allow_blank=True, help_text="Empty when there is no page.")
 
 
-class PostSerializer(_AuthoredMixin):
+class PostSerializer(_AuthoredMixin, _DecisionMixin):
     """A post as the viewer may see it. Text of a post they may not read is null."""
 
     id = IntegerField()
@@ -215,6 +252,38 @@ class PostSerializer(_AuthoredMixin):
         if resource is None or resource.state != ResourceState.PUBLISHED:
             return None
         return dict(ResourceCardSerializer(resource).data)
+
+
+class WrittenPostSerializer(_DecisionMixin):
+    """One post in the list of everything a member wrote, in whatever state it is."""
+
+    id = IntegerField()
+    thread = IntegerField(source="thread_id")
+    thread_title = serializers.SerializerMethodField(
+        help_text="Null when you may no longer open the thread (its opening post was hidden "
+        "or turned down); your post is still yours here."
+    )
+    board = serializers.SerializerMethodField(help_text="Null as for `thread_title`.")
+    position = IntegerField()
+    is_opening_post = serializers.SerializerMethodField()
+    is_anonymous = BooleanField()
+    state = serializers.ChoiceField(choices=PostState.choices)
+    body_source = serializers.CharField()
+    body_html = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+
+    def _opens(self, post: Post) -> bool:
+        return policies.can_view_thread(viewer=self.context["viewer"], thread=post.thread)
+
+    def get_thread_title(self, post: Post) -> str | None:
+        return post.thread.title if self._opens(post) else None
+
+    def get_board(self, post: Post) -> str | None:
+        return post.thread.board.slug if self._opens(post) else None
+
+    def get_is_opening_post(self, post: Post) -> bool:
+        return post.position == 1
 
 
 class PostCreatedSerializer(PostSerializer):

@@ -9,4 +9,8 @@ router.register("boards", views.BoardViewSet, basename="board")
 router.register("threads", views.ThreadViewSet, basename="thread")
 router.register("posts", views.PostViewSet, basename="post")
 
-urlpatterns = [path("search", SearchView.as_view(), name="search"), *router.urls]
+urlpatterns = [
+    path("search", SearchView.as_view(), name="search"),
+    path("me/posts", views.WrittenPostsView.as_view(), name="me-posts"),
+    *router.urls,
+]

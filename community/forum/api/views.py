@@ -9,6 +9,7 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api.permissions import NotSuspended
 from accounts.models import User
@@ -17,6 +18,7 @@ from community.forum.api import serializers as s
 from community.forum.models import Board, Draft, Post, ReactionKind, Thread
 from community.forum.services import drafts, following, reactions
 from community.forum.services.idempotency import request_digest, run_idempotent
+from community.moderation import selectors as moderation_selectors
 from community.posting import services as posting
 from config.api.errors import ApiError
 from config.api.pagination import KeysetPagination
@@ -62,7 +64,21 @@ def _post_page_context(request: Request, thread: Thread, posts: list[Post]) -> d
         "my_reactions": selectors.viewer_reactions(
             viewer=request.user, post_ids=[p.pk for p in posts]
         ),
+        "reasons": _post_reasons(request, posts),
     }
+
+
+def _post_reasons(request: Request, posts: list[Post]) -> dict[int, str]:
+    """Why the posts the viewer may ask about were turned down or hidden (no query when none
+    of them was)."""
+    asked = [p.pk for p in posts if policies.can_see_decision(viewer=request.user, post=p)]
+    return moderation_selectors.decision_reasons(post_ids=asked)
+
+
+def _thread_context(request: Request, threads: list[Thread]) -> dict[str, Any]:
+    asked = [t.pk for t in threads if policies.can_see_decision(viewer=request.user, post=t)]
+    reasons = moderation_selectors.opening_decision_reasons(thread_ids=asked)
+    return {"viewer": request.user, "reasons": reasons}
 
 
 class DraftPermission(permissions.IsAuthenticated):
@@ -180,10 +196,16 @@ class BoardViewSet(viewsets.GenericViewSet):
         board = selectors.board_get_visible(viewer=request.user, slug=slug)
         if request.method == "POST":
             return self._thread_create(request, board)
-        paginator = KeysetPagination(keys=("is_pinned", "last_post_at", "id"), descending=True)
+        paginator = KeysetPagination(
+            keys=selectors.thread_list_keys(viewer=request.user), descending=True
+        )
         threads = selectors.thread_list_visible_to(viewer=request.user, board=board)
         page = paginator.paginate_queryset(threads, request, view=self)
-        data = s.ThreadSerializer(page, many=True, context={"viewer": request.user}).data
+        if "cursor" not in request.query_params:
+            # The first page starts with the member's own threads others do not see yet.
+            page = selectors.own_threads_unlisted(viewer=request.user, board=board) + page
+        context = _thread_context(request, page)
+        data = s.ThreadSerializer(page, many=True, context=context).data
         return paginator.get_paginated_response(data)
 
     def _thread_create(self, request: Request, board: Board) -> Response:
@@ -247,7 +269,8 @@ class ThreadViewSet(viewsets.GenericViewSet):
         thread.viewer_state = selectors.thread_viewer_state(  # type: ignore[attr-defined]
             viewer=request.user, thread=thread
         )
-        return Response(s.ThreadDetailSerializer(thread, context={"viewer": request.user}).data)
+        context = _thread_context(request, [thread])
+        return Response(s.ThreadDetailSerializer(thread, context=context).data)
 
     @extend_schema(
         methods=["GET"],
@@ -399,3 +422,29 @@ class PostViewSet(viewsets.GenericViewSet):
         post = selectors.post_get_visible(viewer=request.user, post_id=post.pk)
         context = _post_page_context(request, post.thread, [post])
         return Response(s.PostSerializer(post, context=context).data)
+
+
+class WrittenPostsView(APIView):
+    """Everything the member wrote."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_posts",
+        summary="Everything you wrote",
+        description=(
+            "Your threads' opening posts and your replies, in every state (published, "
+            "waiting for approval, turned down with the reason, hidden, withdrawn), newest "
+            "first, paged with `cursor`."
+        ),
+        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
+        responses=s.WrittenPostSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        paginator = KeysetPagination(keys=("created_at", "id"), descending=True)
+        posts = selectors.posts_written_by(user_id=_member(request).pk)
+        page = paginator.paginate_queryset(posts, request, view=self)
+        context = {"viewer": request.user, "reasons": _post_reasons(request, page)}
+        return paginator.get_paginated_response(
+            s.WrittenPostSerializer(page, many=True, context=context).data
+        )

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from community.forum import unread_cache
+from community.forum import policies, unread_cache
 from community.forum.models import Board, BoardReadMark, ReadState, Subscription, Thread
 
 
@@ -20,10 +20,11 @@ def subscription_set(
 
 
 def thread_mark_read(*, user: User, thread: Thread, position: int) -> int:
-    """Moves the member's read marker forward to ``position`` (never back, never past the
-    last published post, so a post approved later still counts as unread). Returns the
-    position now stored."""
-    position = max(0, min(position, thread.last_published_position))
+    """Moves the member's read marker forward to ``position`` (never back, never past the last
+    published post they may see, so a post approved or cleared later still counts as unread).
+    Returns the position now stored."""
+    shown_to_end: int = getattr(thread, policies.tally_for(viewer=user).last_position)
+    position = max(0, min(position, shown_to_end))
     unread_cache.forget(user_id=user.pk)
     updated = ReadState.objects.filter(
         user=user, thread=thread, last_read_position__lt=position

@@ -105,8 +105,7 @@ def _hiding_flag_count(*, post: Post) -> int:
 def _mark_urgent(*, post: Post, flag: Flag) -> None:
     """A crisis flag: the post tops the queues and every moderator is alerted at once. The
     event key is the one crisis screening uses, so a post alerts moderators once."""
-    post.is_urgent = True
-    post.save(update_fields=["is_urgent"])
+    counters.post_urgency_set(post=post, urgent=True)
     urgent_alert(post=post, data={"flag": flag.pk})
 
 

@@ -8,7 +8,7 @@ from accounts.models import User
 from community.forum.models import Post, PostState
 from community.forum.services import counters
 from community.forum.services.locks import locked_post, locked_thread
-from community.moderation.models import Flag, FlagState, Verb
+from community.moderation.models import Flag, FlagState, ModerationAction, Verb
 from community.moderation.policies import check_can_moderate
 from community.moderation.services.common import (
     Result,
@@ -55,12 +55,7 @@ def post_reject(*, moderator: User | AnonymousUser, post_id: int, reason: str) -
     if post.state != PostState.PENDING:
         raise wrong_state("Only a post waiting for approval can be rejected.", code="not_pending")
     thread = locked_thread(thread_id=post.thread_id)
-    post.state = PostState.REJECTED
-    post.save(update_fields=["state"])
-    if post.position == 1:
-        # A thread mirrors its opening post; it was never counted, so no counter changes.
-        thread.state = PostState.REJECTED
-        thread.save(update_fields=["state"])
+    counters.post_state_set(post=post, state=PostState.REJECTED, thread=thread)
     log_action(
         actor=actor,
         verb=Verb.REJECT,
@@ -138,15 +133,14 @@ def post_clear_urgent(
     *, moderator: User | AnonymousUser, post_id: int, reason: str = ""
 ) -> Result[Post]:
     """A moderator has looked after a post marked urgent (a member may be in crisis): it leaves
-    the top of the queue and, if it is published, returns to public view and search.
-    Idempotent."""
+    the top of the queue and, if it is published, returns to public view and search. Members
+    it was kept from hear of it now, as they would have when it was published (and, for a
+    thread opened in crisis, of the replies posted since it was marked). Idempotent."""
     actor = check_can_moderate(viewer=moderator)
     reason = clean_reason(reason, required=False)
     post = locked_post(post_id=post_id)
-    if not post.is_urgent:
+    if not counters.post_urgency_set(post=post, urgent=False):
         return Result(post, changed=False)
-    post.is_urgent = False
-    post.save(update_fields=["is_urgent"])
     log_action(
         actor=actor,
         verb=Verb.CLEAR_URGENT,
@@ -155,4 +149,32 @@ def post_clear_urgent(
         target_user_id=post.author_id,
         reason=reason,
     )
+    _fanout_withheld(post=post)
     return Result(post, changed=True)
+
+
+def _fanout_withheld(*, post: Post) -> None:
+    """Runs the fan-out again for what urgency kept from members (under
+    ``MODERATION_CRISIS_VISIBILITY``): the post, and for an opening post the replies published
+    since it was marked, whose thread was out of view meanwhile. The fan-out tells only those
+    it has not told, so members who could see the post all along hear nothing twice."""
+    if post.state != PostState.PUBLISHED:
+        return
+    fanout_schedule(post=post)
+    if post.position != 1:
+        return
+    marked_at = (
+        ModerationAction.objects.filter(post=post, verb=Verb.MARK_URGENT)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if marked_at is None:
+        return
+    for reply in Post.objects.filter(
+        thread_id=post.thread_id,
+        state=PostState.PUBLISHED,
+        position__gt=1,
+        created_at__gte=marked_at,
+    ).only("pk"):
+        fanout_schedule(post=reply)

@@ -2,11 +2,10 @@
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import F, Subquery
-from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
-from community.forum.models import Board, PostState, Thread
+from community.forum.models import Thread
+from community.forum.services import counters
 from community.forum.services.locks import locked_boards, locked_thread
 from community.moderation.models import Verb
 from community.moderation.policies import check_can_moderate
@@ -58,32 +57,6 @@ def thread_unpin(*, moderator: User | AnonymousUser, thread_id: int) -> Result[T
     )
 
 
-def _board_counts_move(*, thread: Thread, source: Board, target: Board) -> None:
-    """Moves a listed thread's counts from one board to the other (``counters`` only knows
-    posts being published or unpublished). Both board rows are locked by the caller."""
-    if thread.state != PostState.PUBLISHED:
-        return  # boards count listed threads only
-    posts = 1 + thread.reply_count
-    latest_left = (
-        Thread.objects.filter(board_id=source.pk, state=PostState.PUBLISHED)
-        .exclude(pk=thread.pk)
-        .order_by("-last_post_at")
-        .values("last_post_at")[:1]
-    )
-    Board.objects.filter(pk=source.pk).update(
-        thread_count=F("thread_count") - 1,
-        post_count=F("post_count") - posts,
-        last_post_at=Subquery(latest_left),
-    )
-    Board.objects.filter(pk=target.pk).update(
-        thread_count=F("thread_count") + 1,
-        post_count=F("post_count") + posts,
-        last_post_at=Greatest(
-            Coalesce(F("last_post_at"), thread.last_post_at), thread.last_post_at
-        ),
-    )
-
-
 @transaction.atomic
 def thread_move(
     *, moderator: User | AnonymousUser, thread_id: int, board_id: int
@@ -98,7 +71,7 @@ def thread_move(
     if board_id not in boards:
         raise invalid("board", "There is no such board.")
     source, target = boards[thread.board_id], boards[board_id]
-    _board_counts_move(thread=thread, source=source, target=target)
+    counters.on_thread_moved(thread=thread, source=source, target=target)
     thread.board = target
     thread.save(update_fields=["board"])
     log_action(

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.api.permissions import NotSuspended
 from accounts.api.serializers import author_card
 from accounts.models import User
+from community.forum.policies import can_see_author
 from community.notifications import inbox, preferences
 from community.notifications.kinds import Delivery, Kind
 from community.notifications.models import Notification
@@ -100,7 +101,7 @@ class NotificationSerializer(serializers.Serializer):
     def get_actor(self, notification: Notification) -> dict[str, Any] | None:
         recipient: User = self.context["recipient"]
         post = notification.post
-        if post is not None and post.is_anonymous and not recipient.is_moderator:
+        if post is not None and not can_see_author(viewer=recipient, post=post):
             return None
         return author_card(notification.actor)
 

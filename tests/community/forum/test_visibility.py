@@ -73,8 +73,14 @@ def author_is_shown(viewer: str, state: str, anonymous: bool) -> bool:
 
 
 def thread_is_listed(viewer: str, state: str, visibility: str) -> bool:
-    """The thread list holds published threads only, for everyone."""
-    return sees_board(viewer, visibility) and state == PostState.PUBLISHED
+    """The thread list holds published threads, and for their author their own threads that
+    are waiting, turned down or hidden (atop the first page, so nothing they wrote looks
+    lost). A withdrawn thread the author took back themselves is in their ``me/posts``."""
+    if not sees_board(viewer, visibility):
+        return False
+    if state == PostState.PUBLISHED:
+        return True
+    return viewer == AUTHOR and state != PostState.WITHDRAWN
 
 
 def thread_is_visible(viewer: str, state: str, visibility: str) -> bool:
@@ -485,7 +491,7 @@ def test_thread_list_counts_only_published_threads(people, clients):
             factories.make_thread(board=board, author=people[AUTHOR], state=state)
     assert Thread.objects.filter(board=board).count() == len(STATES)
 
-    for viewer in VIEWERS:
+    for viewer in (VISITOR, OTHER, MODERATOR):
         assert thread_ids(get(clients[viewer], f"/api/v1/boards/{board.slug}/threads")) == [
             published.pk
         ]

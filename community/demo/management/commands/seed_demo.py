@@ -16,7 +16,7 @@ from accounts.models import Profile, Role, Treatment, TrustLevel, User, Visibili
 from accounts.services import staff_access_sync
 from community.demo.forum import DEMO_BOARDS, DEMO_MEMBERS, BoardSpec, ThreadSpec
 from community.demo.library import RESOURCES, demo_posts_link, demo_resources_load
-from community.forum.models import Board, Post, PostState, Thread
+from community.forum.models import ALL_POSTS, PUBLIC_POSTS, Board, Post, PostState, Thread
 from community.posting.services import post_create, thread_create
 
 DEMO_PASSWORD = "demo-neck-2026"  # noqa: S105 (printed for the laptop demo only)
@@ -191,30 +191,27 @@ class Command(BaseCommand):
         published post, as the counters would have recorded it."""
         for post, posted_at in zip(posts, dates, strict=True):
             Post.objects.filter(pk=post.pk).update(created_at=posted_at)
-        fields: dict[str, Any] = {
-            "created_at": dates[0],
-            "last_post_at": dates[0],
-            "is_pinned": pinned,
-        }
-        published = [
-            (post, posted_at)
-            for post, posted_at in zip(posts, dates, strict=True)
-            if post.state == PostState.PUBLISHED
-        ]
-        if published:
-            last, last_at = max(published, key=lambda item: item[1])
-            fields.update(
-                last_post_at=last_at,
-                last_poster_id=last.author_id,
-                last_post_anonymous=last.is_anonymous,
-            )
+        fields: dict[str, Any] = {"created_at": dates[0], "is_pinned": pinned}
+        for tally in (ALL_POSTS, PUBLIC_POSTS):
+            fields[tally.last_post_at] = dates[0]
+            counted = [
+                (post, posted_at)
+                for post, posted_at in zip(posts, dates, strict=True)
+                if post.state == PostState.PUBLISHED and (tally.urgent or not post.is_urgent)
+            ]
+            if counted:
+                last, last_at = max(counted, key=lambda item: item[1])
+                fields[tally.last_post_at] = last_at
+                fields[tally.last_poster_id] = last.author_id
+                fields[tally.last_post_anonymous] = last.is_anonymous
         Thread.objects.filter(pk=thread.pk).update(**fields)
 
     def _set_board_last_post(self, board: Board) -> None:
-        latest = Post.objects.filter(thread__board=board, state=PostState.PUBLISHED).aggregate(
-            latest=Max("created_at")
-        )["latest"]
-        Board.objects.filter(pk=board.pk).update(last_post_at=latest)
+        for tally in (ALL_POSTS, PUBLIC_POSTS):
+            latest = Thread.objects.filter(tally.counted(), board=board).aggregate(
+                latest=Max(tally.last_post_at)
+            )["latest"]
+            Board.objects.filter(pk=board.pk).update(**{tally.board_last_post_at: latest})
 
     def _print_summary(
         self, *, boards_created: int, threads_created: int, resources_created: int
