@@ -97,7 +97,8 @@ def test_an_urgent_reply_leaves_no_trace_for_those_it_is_kept_from(
     calm = factories.make_reply(thread=thread, author=people["replier"])
     quieter = factories.make_thread(board=board, author=people["starter"], title="Quieter")
     urgent = factories.make_reply(thread=thread, author=people["in_crisis"], body=CRISIS_TEXT)
-    assert urgent.is_urgent and urgent.state == PostState.PUBLISHED
+    assert urgent.is_urgent
+    assert urgent.state == PostState.PUBLISHED
 
     for viewer in VIEWERS:
         client = clients[viewer]
