@@ -151,3 +151,29 @@ def password_reset_from_key(request: HttpRequest, key: str) -> HttpResponse:
     _forget_messages(request)
     logger.info("member %s set a new password from the emailed link", user.pk)
     return _page(request, "password_reset_done.html", {})
+
+
+# --- Pages the mail links to that only point to the app --------------------------------------
+
+
+@require_http_methods(["GET"])
+def password_reset_request(request: HttpRequest) -> HttpResponse:
+    """Where the mail sent to an address with no account (or a spent reset link) points for a
+    new try: the app asks for the address."""
+    context = {
+        "heading": "Choose a new password",
+        "what": "To get a new link for choosing a password, ask for one in the app.",
+        "choice": "Forgot password",
+    }
+    return _page(request, "use_the_app.html", context)
+
+
+@require_http_methods(["GET"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """Where the mail sent to an address with no account points to join."""
+    context = {
+        "heading": "Join the community",
+        "what": "There is no account for this address yet. You can make one in the app.",
+        "choice": "Join",
+    }
+    return _page(request, "use_the_app.html", context)

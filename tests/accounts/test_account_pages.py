@@ -526,3 +526,21 @@ def test_links_lead_to_these_pages_unless_a_web_client_is_named():
         f"https://app.example.org{RESET_PATH}{{key}}"
     )
     assert all(url.startswith("https://app.example.org/account/") for url in client.values())
+
+
+def test_the_mail_to_an_address_without_an_account_leads_to_pages_that_point_to_the_app(
+    db, mail_folder, django_capture_on_commit_callbacks
+):
+    _request_reset(django_capture_on_commit_callbacks, "nobody-here@example.org")
+
+    page = _open(
+        _browser(), _link_from_mail(mail_folder, to="nobody-here@example.org", path="/account/")
+    )
+
+    assert page.status_code == 200
+    assert _heading(page) == "Join the community"
+    assert "You can make one in the app." in _text(page)
+    retry = _browser().get("/account/password/reset")
+    assert retry.status_code == 200
+    assert _heading(retry) == "Choose a new password"
+    assert "Forgot password" in _text(retry)
