@@ -9,6 +9,7 @@ never tells more about an account than its key already proves.
 """
 
 import logging
+from collections.abc import Mapping
 
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ResetPasswordKeyForm, UserTokenForm
@@ -36,7 +37,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 def _page(
-    request: HttpRequest, template: str, context: dict[str, object], *, status: int = 200
+    request: HttpRequest, template: str, context: Mapping[str, object], *, status: int = 200
 ) -> HttpResponse:
     """Every account page: never cached (it holds a working key), never indexed. The site's
     ``same-origin`` referrer policy keeps the key from other sites; ``no-referrer`` would make
