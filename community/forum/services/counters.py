@@ -86,7 +86,10 @@ def _count_in(*, tally: Tally, thread: Thread, post: Post) -> list[str]:
             tally.last_position,
         ]
     if _listed(tally=tally, thread=thread):
-        latest = _latest_or(latest=F(tally.board_last_post_at), at=post.created_at)
+        # The thread's latest, not the post's time: an opening post restored brings its
+        # thread's replies back into the board's last activity with it.
+        at: datetime = getattr(thread, tally.last_post_at)
+        latest = _latest_or(latest=F(tally.board_last_post_at), at=at)
         Board.objects.filter(pk=thread.board_id).update(**{tally.board_last_post_at: latest})
     return changed
 

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from community.forum.models import Board, Post, PostingPolicy, PostState, Thread
-from community.moderation.services.posts import post_clear_urgent, post_hide
+from community.moderation.services.posts import post_clear_urgent, post_hide, post_restore
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +214,17 @@ def test_unread_counts_leave_out_what_a_member_is_kept_from(settings, board, peo
     # Reading "to the end" stops at what they may see, so the post counts once it is cleared.
     response = client.post(f"/api/v1/threads/{thread.pk}/read", {"position": 99}, format="json")
     assert response.json() == {"position": 1}
+
+
+def test_a_restored_thread_brings_its_latest_reply_back_to_the_board(board, people, clients):
+    thread = factories.make_thread(board=board, author=people["starter"], title="Restored")
+    reply = factories.make_reply(thread=thread, author=people["replier"])
+    opening = Post.objects.get(thread=thread, position=1)
+    post_hide(moderator=people["moderator"], post_id=opening.pk, reason="Checking a link")
+    assert board_view(clients["visitor"], board)["last_post_at"] is None
+
+    post_restore(moderator=people["moderator"], post_id=opening.pk)
+
+    summary = board_view(clients["visitor"], board)
+    assert at(summary["last_post_at"]) == reply.created_at
+    assert (summary["thread_count"], summary["post_count"]) == (1, 2)
