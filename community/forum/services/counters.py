@@ -31,10 +31,13 @@ def _listed(*, tally: Tally, thread: Thread) -> bool:
     return thread.state == PostState.PUBLISHED and (tally.urgent or not thread.is_urgent)
 
 
-def _board_add(*, thread: Thread, **deltas: int) -> None:
-    Board.objects.filter(pk=thread.board_id).update(
-        **{field: F(field) + delta for field, delta in deltas.items()}
-    )
+# The board's columns a change writes, with what it writes to them: collected across the
+# tallies and written in one UPDATE.
+BoardWrites = dict[str, Any]
+
+
+def _board_add(board: BoardWrites, **deltas: int) -> None:
+    board.update({field: F(field) + delta for field, delta in deltas.items()})
 
 
 def _latest_or(*, latest: Any, at: datetime) -> Greatest:
@@ -52,28 +55,28 @@ def _latest_but(*, tally: Tally, board_id: int, thread: Thread) -> Subquery:
     )
 
 
-def _board_latest(*, tally: Tally, thread: Thread) -> None:
+def _board_latest(board: BoardWrites, *, tally: Tally, thread: Thread) -> None:
     """The board's last activity after the thread's changed: the latest of its other listed
     threads, and this one's if it is listed (so a post taken out of view takes its time with
     it)."""
     latest: Any = _latest_but(tally=tally, board_id=thread.board_id, thread=thread)
     if _listed(tally=tally, thread=thread):
         latest = _latest_or(latest=latest, at=getattr(thread, tally.last_post_at))
-    Board.objects.filter(pk=thread.board_id).update(**{tally.board_last_post_at: latest})
+    board[tally.board_last_post_at] = latest
 
 
-def _count_in(*, tally: Tally, thread: Thread, post: Post) -> list[str]:
+def _count_in(board: BoardWrites, *, tally: Tally, thread: Thread, post: Post) -> list[str]:
     """Counts a post that has just come into the tally. An opening post brings its thread
     into the board's lists, with every reply it already had there."""
     if post.position == 1:
         replies: int = getattr(thread, tally.reply_count)
-        _board_add(thread=thread, **{tally.thread_count: 1, tally.post_count: 1 + replies})
+        _board_add(board, **{tally.thread_count: 1, tally.post_count: 1 + replies})
         changed = []
     else:
         setattr(thread, tally.reply_count, getattr(thread, tally.reply_count) + 1)
         changed = [tally.reply_count]
         if _listed(tally=tally, thread=thread):
-            _board_add(thread=thread, **{tally.post_count: 1})
+            _board_add(board, **{tally.post_count: 1})
     if post.position >= getattr(thread, tally.last_position):
         setattr(thread, tally.last_post_at, post.created_at)
         setattr(thread, tally.last_poster_id, post.author_id)
@@ -89,24 +92,23 @@ def _count_in(*, tally: Tally, thread: Thread, post: Post) -> list[str]:
         # The thread's latest, not the post's time: an opening post restored brings its
         # thread's replies back into the board's last activity with it.
         at: datetime = getattr(thread, tally.last_post_at)
-        latest = _latest_or(latest=F(tally.board_last_post_at), at=at)
-        Board.objects.filter(pk=thread.board_id).update(**{tally.board_last_post_at: latest})
+        board[tally.board_last_post_at] = _latest_or(latest=F(tally.board_last_post_at), at=at)
     return changed
 
 
-def _count_out(*, tally: Tally, thread: Thread, post: Post) -> list[str]:
+def _count_out(board: BoardWrites, *, tally: Tally, thread: Thread, post: Post) -> list[str]:
     """Uncounts a post that has just left the tally (unpublished, or marked urgent). An
     opening post takes its thread out of the board's lists."""
     was_listed = post.position == 1 or _listed(tally=tally, thread=thread)
     if post.position == 1:
         replies: int = getattr(thread, tally.reply_count)
-        _board_add(thread=thread, **{tally.thread_count: -1, tally.post_count: -1 - replies})
+        _board_add(board, **{tally.thread_count: -1, tally.post_count: -1 - replies})
         changed = []
     else:
         setattr(thread, tally.reply_count, max(getattr(thread, tally.reply_count) - 1, 0))
         changed = [tally.reply_count]
         if was_listed:
-            _board_add(thread=thread, **{tally.post_count: -1})
+            _board_add(board, **{tally.post_count: -1})
     if post.position == getattr(thread, tally.last_position):
         # The thread's last post is now the latest one still counted: its time, its author
         # (so a withdrawn post's author is not named as the last poster), where reading ends.
@@ -132,7 +134,7 @@ def _count_out(*, tally: Tally, thread: Thread, post: Post) -> list[str]:
                 tally.last_post_anonymous,
             ]
     if was_listed:
-        _board_latest(tally=tally, thread=thread)
+        _board_latest(board, tally=tally, thread=thread)
     return changed
 
 
@@ -142,11 +144,14 @@ def _recount(*, thread: Thread, post: Post, was: set[Tally]) -> list[str]:
     thread's ``state`` and ``is_urgent`` when it is the opening post)."""
     now = _tallies_of(state=post.state, urgent=post.is_urgent)
     changed: list[str] = []
+    board: BoardWrites = {}
     for tally in TALLIES:
         if tally in now and tally not in was:
-            changed += _count_in(tally=tally, thread=thread, post=post)
+            changed += _count_in(board, tally=tally, thread=thread, post=post)
         elif tally in was and tally not in now:
-            changed += _count_out(tally=tally, thread=thread, post=post)
+            changed += _count_out(board, tally=tally, thread=thread, post=post)
+    if board:
+        Board.objects.filter(pk=thread.board_id).update(**board)
     return changed
 
 
