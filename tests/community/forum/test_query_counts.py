@@ -2,7 +2,10 @@
 
 The rows differ the way real ones do (different authors, anonymous posts, a clinician badge,
 pinned and locked threads, withdrawn placeholders, the signed-in member's own posts, reactions
-and reading positions), so any work done per row shows up as a difference.
+and reading positions, urgent replies some viewers are kept from, the member's own thread
+waiting for a moderator and own reply hidden with a reason), so any work done per row shows up
+as a difference. Each count is taken under two crisis settings: urgent posts kept from
+visitors only, and from members too.
 """
 
 from collections.abc import Callable
@@ -14,6 +17,7 @@ from rest_framework.test import APIClient
 
 from community.forum.models import Board, BoardVisibility, PostState, ReactionKind, Thread
 from community.forum.services import following, reactions
+from community.moderation.services.posts import post_hide
 from tests import factories
 from tests.queries import assert_constant_queries
 
@@ -22,6 +26,7 @@ pytestmark = pytest.mark.django_db
 FEW = 2
 MANY = 25  # one full page at the default page size
 KINDS = list(ReactionKind.values)
+CRISIS_TEXT = "Some nights I want to end it all."
 
 
 class Forum:
@@ -47,6 +52,13 @@ class Forum:
         self.opening = self.thread.posts.get(position=1)
         reactions.reaction_add(user=member, post=self.opening, kind=ReactionKind.SUPPORT)
         following.board_mark_read(user=member, board=self.board)
+        # The member's own reply hidden with a reason, and own thread waiting: on every page
+        # they see, with the reason read for them.
+        own = factories.make_reply(thread=self.thread, author=member, body="My clinic's number")
+        post_hide(moderator=self.writers[2], post_id=own.pk, reason="Phone numbers stay private.")
+        factories.make_thread(
+            board=self.board, author=member, title="Waiting", state=PostState.PENDING
+        )
         self.public_boards = 1
         self.threads = 1
         self.posts = 1
@@ -93,6 +105,8 @@ class Forum:
                     thread=thread, author=self.writer(i + 1), is_anonymous=i % 4 == 0
                 )
                 self.react(i, reply)
+            if i % 3 == 2:
+                factories.make_reply(thread=thread, author=self.writer(i + 2), body=CRISIS_TEXT)
             if i % 3 == 0:
                 following.thread_mark_read(user=self.member, thread=thread, position=1)
             self.react(i, thread.posts.get(position=1))
@@ -138,8 +152,12 @@ ENDPOINTS: dict[str, tuple[Callable[[Forum, int], None], Callable[[Forum], str],
 
 
 def expected_items(endpoint: str, viewer: str, n: int) -> int:
-    if endpoint == "board_list" and viewer == "member":
+    if viewer == "member" and endpoint == "board_list":
         return n + 1  # the members-only board
+    if viewer == "member" and endpoint == "thread_list":
+        return n + 1  # their own thread waiting, atop the page
+    if viewer == "member" and endpoint == "thread_posts":
+        return min(n + 1, MANY)  # their own reply hidden, in a page of MANY
     return n
 
 
@@ -149,9 +167,14 @@ def get(client: APIClient, path: str) -> object:
     return response.json()
 
 
+@pytest.mark.parametrize("crisis_visibility", ["members", "moderators"])
 @pytest.mark.parametrize("viewer", ["visitor", "member"])
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
-def test_queries_do_not_grow_with_the_number_of_items(endpoint, viewer, member):
+def test_queries_do_not_grow_with_the_number_of_items(
+    endpoint, viewer, crisis_visibility, member, settings
+):
+    settings.MODERATION_CRISIS_VISIBILITY = crisis_visibility
+    settings.MODERATION_FLOOD_SECONDS = 0
     grow, path_of, is_list = ENDPOINTS[endpoint]
     forum = Forum(member)
     client = APIClient()
