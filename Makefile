@@ -25,19 +25,21 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
-## The whole test suite, on PostgreSQL and Redis. Chromium is installed first unless the browser
-## tests are left out: `make test PYTEST_ARGS="-m 'not browser'"` runs without it.
+## The whole test suite, on PostgreSQL and Redis, schema conformance included. Chromium is
+## installed first unless the browser tests are left out: `make test PYTEST_ARGS="-m 'not
+## browser'"` runs without it. `--dist loadgroup` keeps the conformance module (one service, one
+## database) on one xdist worker while the others run the rest.
 test: install $(if $(findstring not browser,$(PYTEST_ARGS)),,browser)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(UV) run pytest -n auto \
-			--ignore=tests/config/test_schema_conformance.py $(PYTEST_ARGS)
+		$(UV) run pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 ## schemathesis (every check) against gunicorn with the demo community, as a visitor, a member
 ## and a moderator, and the authentication API for server errors; the summaries print last.
-## Not yet part of `make test`: see tests/config/test_schema_conformance.py.
+## The same tests `make test` runs, alone: `CONFORMANCE_MAX_EXAMPLES=100 make conformance` digs
+## deeper than CI's default.
 conformance: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(UV) run pytest -p no:xdist tests/config/test_schema_conformance.py $(PYTEST_ARGS)
+		$(UV) run pytest tests/config/test_schema_conformance.py $(PYTEST_ARGS)
 
 ## Lint, format, types, the layer contracts and the OpenAPI schema, as CI runs them.
 check: lint types imports schema migrations

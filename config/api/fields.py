@@ -8,13 +8,17 @@ from config.numbers import client_int
 
 
 class StrictCharField(serializers.CharField):
-    """Text, and only text: a number or a boolean is refused rather than turned into a string."""
+    """Text, and only text: a number or a boolean is refused rather than turned into a string.
+    ``max_length`` counts the text as sent, white space around it included, as the schema's
+    ``maxLength`` does (DRF's own counts it after trimming)."""
 
     default_error_messages = {"not_a_string": "Enter text, not a number or another kind of value."}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("not_a_string")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

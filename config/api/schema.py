@@ -1,9 +1,11 @@
 """Schema generation: every operation documents the error shape for the errors it can give."""
 
+import re
 from typing import Any, Literal
 
 from drf_spectacular import openapi
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, AllowAny
@@ -64,9 +66,22 @@ _ALWAYS = {"401", "404", "406", "414", "429"}
 
 
 # Text DRF takes: no NUL character (refused by every CharField); with ``allow_blank=False``,
-# at least one character that is not white space (blank text is refused).
+# at least one character that is not white space (blank text is refused). Clients run these
+# patterns on what people type, so each reads a string once: no two repeats that can take the
+# same character (``[^\u0000]*x[^\u0000]*`` took a second on 20,000 characters).
 TEXT = r"^[^\u0000]*$"
-NON_BLANK_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+NON_BLANK_TEXT = r"^\s*[^\s\u0000][^\u0000]*$"
+
+
+def _text_pattern(field: serializers.CharField) -> str:
+    """The pattern of a plain text field. DRF counts ``min_length`` after trimming white space
+    (by default it trims), so " a" is one character to it: the pattern counts as it does."""
+    if field.allow_blank:
+        return TEXT
+    least = field.min_length or 1
+    if field.trim_whitespace and least > 1:
+        return rf"^\s*[^\s\u0000][^\u0000]{{{least - 2},}}[^\s\u0000]\s*$"
+    return NON_BLANK_TEXT
 
 
 # What the server accepts for the parameters every list or create shares, said once.
@@ -83,6 +98,18 @@ def _error_response(code: str) -> dict[str, Any]:
         "description": _ERROR_DESCRIPTIONS[code],
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+
+
+def _refuses_empty(schema: dict[str, Any]) -> bool:
+    """Whether a text schema without an enum leaves out the empty string."""
+    if schema.get("type") != "string" or "enum" in schema:
+        return False
+    pattern = schema.get("pattern")
+    return (
+        "format" in schema
+        or schema.get("minLength", 0) > 0
+        or (pattern is not None and re.search(pattern, "") is None)
+    )
 
 
 def add_contract(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -116,6 +143,8 @@ def add_contract(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                 empty_allowed = parameter.get("in") == "query" and method == "get"
                 if empty_allowed and "" not in schema.get("enum", [""]):
                     schema["enum"] = [*schema["enum"], ""]
+                elif empty_allowed and not parameter.get("required") and _refuses_empty(schema):
+                    schema = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
                 parameter["schema"] = schema
             body = operation.get("requestBody")
             if body:
@@ -158,8 +187,20 @@ class AutoSchema(openapi.AutoSchema):
             and not {"pattern", "enum", "format"} & set(schema)
         )
         if plain_text:
-            schema["pattern"] = TEXT if field.allow_blank else NON_BLANK_TEXT
+            schema["pattern"] = _text_pattern(field)
         return schema
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        super()._insert_field_validators(field, schema)
+        # drf-spectacular offers blank text as a second ``oneOf`` branch of a field with a
+        # pattern; ``TEXT`` already takes "", which then matches both branches and so neither
+        # (``oneOf`` wants exactly one): one branch says it.
+        match schema.get("oneOf"):
+            case [{"pattern": pattern} as text, {"type": "string", "maxLength": 0}] if (
+                pattern == TEXT
+            ):
+                del schema["oneOf"]
+                schema.update(text)
 
     def _map_basic_serializer(
         self, serializer: Any, direction: Literal["request", "response"]
@@ -186,6 +227,28 @@ class AutoSchema(openapi.AutoSchema):
         for code in sorted(errors):
             responses.setdefault(code, _error_response(code))
         return responses
+
+
+class FilterParameters(DjangoFilterExtension):
+    """django-filter's filters as drf-spectacular documents them, with the longest value a text
+    filter takes: its ``max_length``, which the server checks (400) after trimming white space,
+    so the pattern counts the text between (an empty filter filters nothing)."""
+
+    priority = 1
+
+    def resolve_filter_field(
+        self, auto_schema: Any, model: Any, filterset_class: Any, field_name: str, filter_field: Any
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        most = filter_field.extra.get("max_length")
+        for parameter in parameters:
+            if most is not None and parameter["schema"].get("type", "string") == "string":
+                solid = r"[^\s\u0000]"
+                text = rf"{solid}(?:[^\u0000]{{0,{most - 2}}}{solid})?"
+                parameter["schema"] = {"type": "string", "pattern": rf"^\s*(?:{text}\s*)?$"}
+        return parameters
 
 
 class SessionTokenScheme(OpenApiAuthenticationExtension):

@@ -18,14 +18,14 @@ from community.forum import policies, search
 from community.forum.api.serializers import ANONYMOUS_LABEL
 from community.forum.models import Board, PostState
 from config.api.errors import ApiError
-from config.api.fields import IntegerField
+from config.api.fields import IntegerField, StrictCharField
 from config.api.pagination import RankedPagination
 
 UNKNOWN_BOARD = "No board has this name."
 
 
 class SearchParamsSerializer(serializers.Serializer):
-    q = serializers.CharField(
+    q = StrictCharField(
         min_length=2,
         max_length=200,
         help_text=(
@@ -39,7 +39,7 @@ class SearchParamsSerializer(serializers.Serializer):
         help_text="Only this board (its slug). A board you may not see is refused like an "
         "unknown one.",
     )
-    author = serializers.CharField(
+    author = StrictCharField(
         max_length=30,
         required=False,
         help_text="Only posts by this member (username, any case). Anonymous posts match only "

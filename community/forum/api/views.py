@@ -428,6 +428,7 @@ class WrittenPostsView(APIView):
     """Everything the member wrote."""
 
     permission_classes = [permissions.IsAuthenticated]
+    pagination_class = KeysetPagination
 
     @extend_schema(
         operation_id="me_posts",
