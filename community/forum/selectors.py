@@ -208,17 +208,27 @@ def own_threads_unlisted(*, viewer: Viewer, board: Board) -> list[Thread]:
     """The member's own threads in this board that the board's list leaves out (waiting for
     approval, turned down, hidden by a moderator, or urgent while others are kept from it),
     newest first: the first page of the list starts with them, so nothing they wrote looks
-    lost. Withdrawn threads are theirs to find in ``me/posts``."""
+    lost. Withdrawn threads are theirs to find in ``me/posts``.
+
+    Most members have none: a bare query of ids from the author index answers that, and the
+    rows are loaded only when there are some."""
     if not viewer.is_authenticated:
         return []
     tally = policies.tally_for(viewer=viewer)
-    return list(
+    ids = list(
         Thread.objects.filter(board=board, author_id=viewer.pk)
         .exclude(tally.counted())
         .exclude(state=PostState.WITHDRAWN)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[:OWN_UNLISTED_LIMIT]
+    )
+    if not ids:
+        return []
+    return list(
+        Thread.objects.filter(pk__in=ids)
         .select_related("author", tally.last_poster, "board")
         .only(*_thread_columns(tally=tally))
-        .order_by("-created_at", "-id")[:OWN_UNLISTED_LIMIT]
+        .order_by("-created_at", "-id")
     )
 
 

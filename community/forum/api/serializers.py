@@ -16,6 +16,7 @@ from community.forum.models import (
     PostState,
     ReactionKind,
     SubscriptionLevel,
+    Tally,
     Thread,
 )
 from community.resources.models import ResourceState
@@ -35,16 +36,23 @@ class ResourceCardSerializer(serializers.Serializer):
     category = serializers.CharField()
 
 
+def _tally(context: dict[str, Any]) -> Tally:
+    """The tally the viewer is shown (``policies.tally_for``), worked out once a response."""
+    if "tally" not in context:
+        context["tally"] = policies.tally_for(viewer=context["viewer"])
+    tally: Tally = context["tally"]
+    return tally
+
+
 class _Tallied:
-    """Reads a counter from the tally the viewer is shown (``policies.tally_for``): the
-    field's ``counter`` names it in ``Tally``."""
+    """Reads a counter from the tally the viewer is shown: the field's ``counter`` names it
+    in ``Tally``."""
 
     counter: str
     context: dict[str, Any]
 
     def get_attribute(self, instance: Board | Thread) -> Any:
-        tally = policies.tally_for(viewer=self.context["viewer"])
-        return getattr(instance, getattr(tally, self.counter))
+        return getattr(instance, getattr(_tally(self.context), self.counter))
 
 
 class TalliedCount(_Tallied, IntegerField):
@@ -133,7 +141,7 @@ class ThreadSerializer(_AuthoredMixin, _DecisionMixin):
     @extend_schema_field(AuthorCardSerializer(allow_null=True))
     def get_last_poster(self, thread: Thread) -> dict[str, Any] | None:
         viewer = self.context["viewer"]
-        tally = policies.tally_for(viewer=viewer)
+        tally = _tally(self.context)
         last_poster_id = getattr(thread, tally.last_poster_id)
         anonymous = getattr(thread, tally.last_post_anonymous) and not policies.is_moderator(viewer)
         if anonymous and not (viewer.is_authenticated and last_poster_id == viewer.pk):
