@@ -28,6 +28,8 @@ from django.utils import timezone
 from accounts.models import User
 from community.forum import policies, unread_cache
 from community.forum.models import (
+    ALL_POSTS,
+    PUBLIC_POSTS,
     Board,
     BoardVisibility,
     Draft,
@@ -144,10 +146,16 @@ def _threads_with_read_state(*, viewer: Viewer) -> QuerySet[Thread]:
 
 
 def _thread_columns(*, tally: Tally) -> list[str]:
-    """What a thread in a list or on its own loads: its row (less its search text), the
-    cards of its author and of the last poster the viewer is shown, its board's flags."""
+    """What a thread in a list loads: its row, less its search text and the counters of the
+    tally the viewer is not shown; the cards of its author and of the last poster the viewer
+    is shown; its board's flags."""
+    other = PUBLIC_POSTS if tally is ALL_POSTS else ALL_POSTS
+    unused = {"search_vector"} | {
+        getattr(other, name)
+        for name in ("reply_count", "last_post_at", "last_poster", "last_post_anonymous")
+    }
     return [
-        *(f.name for f in Thread._meta.concrete_fields if f.name != "search_vector"),
+        *(f.name for f in Thread._meta.concrete_fields if f.name not in unused),
         *_card_fields("author"),
         *_card_fields(tally.last_poster),
         "board__slug",
