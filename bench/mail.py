@@ -619,19 +619,19 @@ def breakdown_part(*, board: Any, member_ids: list[int], batch_size: int) -> lis
         for _ in range(BREAKDOWN_BATCHES):
             with CaptureQueriesContext(connection) as claim_queries:
                 started = time.perf_counter()
-                ids = claim_due(limit=batch_size)
+                claim = claim_due(limit=batch_size)
                 claimed = time.perf_counter()
-            if not ids:
+            if not claim:
                 break
             timed.spent = {}
             with CaptureQueriesContext(connection) as queries:
-                send_claimed(ids)
+                send_claimed(claim)
             done = time.perf_counter()
             spent = timed.spent
             dialogue = spent.get("sendmail", 0.0) + spent.get("dialogue", 0.0)
             batches.append(
                 Batch(
-                    rows=len(ids),
+                    rows=len(claim.ids),
                     claim_ms=(claimed - started) * 1000,
                     claim_queries=len(claim_queries),
                     send_ms=(done - claimed) * 1000,

@@ -358,8 +358,10 @@ EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30.0)
 EMAIL_RETRY_MAX_SECONDS = env.float("EMAIL_RETRY_MAX_SECONDS", default=3600.0)
 # Deliveries claimed and sent over one SMTP connection at a time.
 EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=100)
-# A delivery still `sending` after this long belonged to a worker that died: it is freed.
-EMAIL_SENDING_TIMEOUT_SECONDS = env.int("EMAIL_SENDING_TIMEOUT_SECONDS", default=300)
+# How long a worker owns the deliveries it claimed (a lease, seconds). It renews the lease while
+# it sends (every third of it), so a slow batch keeps its rows; a worker that died loses them
+# this long after its last renewal, and any worker takes them. Longer than EMAIL_TIMEOUT.
+EMAIL_LEASE_SECONDS = env.float("EMAIL_LEASE_SECONDS", default=30.0)
 # How often beat sweeps the outbox; rows due for longer than the grace are re-enqueued.
 EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=60.0)
 EMAIL_SWEEP_GRACE_SECONDS = env.float("EMAIL_SWEEP_GRACE_SECONDS", default=30.0)

@@ -102,7 +102,7 @@ def _database_url() -> str:
 def worker_env(transactional_db, broker, smtp_server, settings) -> dict[str, str]:
     """The environment of a worker process: this test's database, broker and SMTP server,
     and outbox timings short enough for a test (send at once, retry after half a second,
-    sweep every second, free rows stuck in ``sending`` after two seconds)."""
+    sweep every second, leases of two seconds)."""
     settings.SITE_URL = SITE_URL
     settings.EMAIL_COALESCE_SECONDS = 0
     env = {
@@ -121,7 +121,7 @@ def worker_env(transactional_db, broker, smtp_server, settings) -> dict[str, str
         EMAIL_TIMEOUT="5",
         EMAIL_COALESCE_SECONDS="0",
         EMAIL_RETRY_BASE_SECONDS="0.5",
-        EMAIL_SENDING_TIMEOUT_SECONDS="2",
+        EMAIL_LEASE_SECONDS="2",
         EMAIL_SWEEP_SECONDS="1",
         EMAIL_SWEEP_GRACE_SECONDS="0",
     )

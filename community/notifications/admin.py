@@ -62,6 +62,7 @@ class EmailDeliveryAdmin(ReadOnlyAdmin):
         "attempts",
         "send_after",
         "claimed_at",
+        "lease_until",
         "sent_at",
         "last_error",
         "subject",

@@ -186,6 +186,10 @@ class EmailDelivery(models.Model):
     # Not sent before this: the end of the coalescing window, or the next retry.
     send_after = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A claim is a lease: the worker holding ``claim`` owns the row until ``lease_until`` and
+    # renews it while it sends; once it lapses, any worker may take the row.
+    claim = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -216,8 +220,8 @@ class EmailDelivery(models.Model):
                 condition=Q(state__in=["pending", "failed"]),
             ),
             models.Index(
-                fields=["claimed_at"],
-                name="notifications_email_sending",
+                fields=["lease_until"],
+                name="notifications_email_leased",
                 condition=Q(state="sending"),
             ),
             # The daily cap counts what a member was sent in the last day.

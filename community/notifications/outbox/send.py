@@ -1,11 +1,20 @@
 """Claiming due rows, composing them at send time and sending them over SMTP, marking each
-one sent, skipped, failed (to come back with backoff) or dead."""
+one sent, skipped, failed (to come back with backoff) or dead.
+
+A claim is a lease (``EMAIL_LEASE_SECONDS``): the worker stamps the rows with its claim token
+and the time the lease runs until, renews it while it sends (``_Lease``), and marks a row only
+while it still holds it. A worker that dies loses its rows when the lease lapses, and the next
+claim by any worker takes them; a worker that is only slow keeps them, so no row is sent by two
+live workers at once.
+"""
 
 import logging
 import random
+import secrets
 import smtplib
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,7 +22,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from community.notifications.emails import Composed, compose_batch
@@ -24,22 +33,119 @@ logger = logging.getLogger(__name__)
 DUE_STATES = (DeliveryState.PENDING, DeliveryState.FAILED)
 
 
-def claim_due(*, limit: int, now: datetime | None = None) -> list[int]:
-    """Marks up to ``limit`` due rows ``sending`` and returns their ids. Rows another worker
-    holds are skipped, so two workers never claim the same row."""
+@dataclass(frozen=True)
+class Claim:
+    """Rows one worker holds, under one token."""
+
+    token: str
+    ids: list[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+
+def _lease_end(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
+
+
+def claim_due(*, limit: int, now: datetime | None = None) -> Claim:
+    """Leases up to ``limit`` rows to this worker: due rows, and rows whose last worker's
+    lease lapsed (it died) while they have tries left (the sweeper ends the others). Rows
+    another worker is claiming are skipped, so two workers never claim the same row."""
     now = now or timezone.now()
+    token = secrets.token_hex(16)
+    due = Q(state__in=DUE_STATES, send_after__lte=now)
+    lapsed = Q(
+        state=DeliveryState.SENDING,
+        lease_until__lt=now,
+        attempts__lt=settings.EMAIL_MAX_ATTEMPTS,
+    )
     with transaction.atomic():
         ids = list(
             EmailDelivery.objects.select_for_update(skip_locked=True)
-            .filter(state__in=DUE_STATES, send_after__lte=now)
+            .filter(due | lapsed)
             .order_by("send_after", "id")
             .values_list("pk", flat=True)[:limit]
         )
         if ids:
             EmailDelivery.objects.filter(pk__in=ids).update(
-                state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+                state=DeliveryState.SENDING,
+                claim=token,
+                claimed_at=now,
+                lease_until=_lease_end(now),
+                attempts=F("attempts") + 1,
             )
-    return ids
+    return Claim(token=token, ids=ids)
+
+
+class _Lease:
+    """The worker's hold on the rows of one claim while it sends them.
+
+    A heartbeat thread renews the lease every third of it, so a worker blocked on a slow SMTP
+    answer keeps its rows; only a worker that stopped (died, or froze longer than the lease)
+    loses them. The sending loop checks, as often, that the rows are still its own, so a
+    worker that froze and woke up sends nothing more that another worker has taken (only the
+    email it was in the middle of can go twice). Every mark goes through ``rows``, so a row is
+    only ever marked by the worker holding it.
+    """
+
+    def __init__(self, claim: Claim) -> None:
+        self.token = claim.token
+        self.every = settings.EMAIL_LEASE_SECONDS / 3
+        self.checked = time.monotonic()
+        self.lost: set[int] = set()
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, name="email-lease", daemon=True)
+
+    def __enter__(self) -> "_Lease":
+        self._heartbeat.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._heartbeat.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                with transaction.atomic():
+                    # Rows being marked this moment are skipped: their lease no longer matters.
+                    ids = list(
+                        EmailDelivery.objects.select_for_update(skip_locked=True)
+                        .filter(state=DeliveryState.SENDING, claim=self.token)
+                        .values_list("pk", flat=True)
+                    )
+                    EmailDelivery.objects.filter(pk__in=ids).update(
+                        lease_until=_lease_end(timezone.now())
+                    )
+        except Exception:
+            logger.exception("could not renew an email lease")
+        finally:
+            connection.close()
+
+    def held(self, ids: list[int]) -> set[int]:
+        """Which of ``ids`` this worker still holds (one query a third of a lease at most;
+        none otherwise)."""
+        if time.monotonic() - self.checked < self.every:
+            return set(ids) - self.lost
+        self.checked = time.monotonic()
+        kept = set(
+            EmailDelivery.objects.filter(
+                pk__in=ids, state=DeliveryState.SENDING, claim=self.token
+            ).values_list("pk", flat=True)
+        )
+        if len(kept) < len(ids):
+            logger.warning(
+                "lost the lease on %s emails: another worker has them", len(ids) - len(kept)
+            )
+        self.lost |= set(ids) - kept
+        return kept
+
+    def rows(self, row: EmailDelivery) -> QuerySet[EmailDelivery]:
+        """The row, while this worker holds it."""
+        return EmailDelivery.objects.filter(
+            pk=row.pk, state=DeliveryState.SENDING, claim=self.token
+        )
 
 
 @dataclass
@@ -114,7 +220,20 @@ def backoff_seconds(attempt: int) -> float:
     return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not a secret
 
 
-def _record_failure(row: EmailDelivery, *, error: str, permanent: bool, report: SendReport) -> None:
+def _released(**changes: object) -> dict[str, object]:
+    """A row's columns as its worker lets go of it."""
+    return {
+        "claim": "",
+        "claimed_at": None,
+        "lease_until": None,
+        "updated_at": timezone.now(),
+        **changes,
+    }
+
+
+def _record_failure(
+    lease: _Lease, row: EmailDelivery, *, error: str, permanent: bool, report: SendReport
+) -> None:
     now = timezone.now()
     if permanent or row.attempts >= settings.EMAIL_MAX_ATTEMPTS:
         changes: dict[str, object] = {"state": DeliveryState.DEAD}
@@ -129,22 +248,32 @@ def _record_failure(row: EmailDelivery, *, error: str, permanent: bool, report: 
             "email %s failed (try %s), retry in %.1fs: %s", row.pk, row.attempts, delay, error
         )
     report.errors.append(error)
-    EmailDelivery.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
-        claimed_at=None, last_error=error[:2000], updated_at=now, **changes
+    lease.rows(row).update(**_released(last_error=error[:2000], **changes))
+
+
+def _mark_sent(lease: _Lease, row: EmailDelivery, *, subject: str) -> bool:
+    """Records the server's acceptance at once, one row at a time: a worker killed mid-batch
+    leaves only the email it was sending to be sent again. False when the row was no longer
+    this worker's to mark."""
+    return bool(
+        lease.rows(row).update(
+            **_released(
+                state=DeliveryState.SENT,
+                sent_at=timezone.now(),
+                subject=subject[:255],
+                last_error="",
+            )
+        )
     )
 
 
-def _mark_sent(row: EmailDelivery, *, subject: str) -> None:
-    """Records the server's acceptance at once, one row at a time: a worker killed mid-batch
-    leaves only the email it was sending to be sent again."""
-    now = timezone.now()
-    EmailDelivery.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
-        state=DeliveryState.SENT,
-        sent_at=now,
-        claimed_at=None,
-        subject=subject[:255],
-        last_error="",
-        updated_at=now,
+def _mark_skipped(lease: _Lease, row: EmailDelivery, outcome: Composed) -> None:
+    lease.rows(row).update(
+        **_released(
+            state=DeliveryState.SKIPPED,
+            subject=outcome.subject[:255],
+            last_error=outcome.skip_reason,
+        )
     )
 
 
@@ -166,39 +295,37 @@ def _commits_without_waiting_for_disk() -> Iterator[None]:
             cursor.execute("RESET synchronous_commit")
 
 
-def send_claimed(ids: Iterable[int]) -> SendReport:
-    """Sends claimed rows over one SMTP connection. Never inside a transaction: each row is
-    marked the moment its outcome is known, so a worker killed mid-batch leaves only the row
-    it was sending to be sent again."""
+def send_claimed(claim: Claim) -> SendReport:
+    """Sends the rows of a claim over one SMTP connection. Never inside a transaction: each
+    row is marked the moment its outcome is known, so a worker killed mid-batch leaves only
+    the row it was sending to be sent again."""
     report = SendReport()
     rows = list(
-        EmailDelivery.objects.filter(pk__in=list(ids), state=DeliveryState.SENDING)
+        EmailDelivery.objects.filter(
+            pk__in=claim.ids, state=DeliveryState.SENDING, claim=claim.token
+        )
         .select_related("recipient", "thread")
         .order_by("send_after", "id")
     )
     if not rows:
         return report
     composed = compose_batch(rows)
-    with _commits_without_waiting_for_disk():
-        _send_composed(rows, composed, report)
+    with _Lease(claim) as lease, _commits_without_waiting_for_disk():
+        _send_composed(lease, rows, composed, report)
     return report
 
 
 def _send_composed(
-    rows: list[EmailDelivery], composed: dict[int, Composed], report: SendReport
+    lease: _Lease, rows: list[EmailDelivery], composed: dict[int, Composed], report: SendReport
 ) -> None:
     smtp = get_connection(fail_silently=False)
     opened = False
     for index, row in enumerate(rows):
+        if row.pk not in lease.held([r.pk for r in rows[index:]]):
+            continue  # its lease lapsed and another worker took it
         outcome = composed[row.pk]
         if outcome.message is None:
-            EmailDelivery.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
-                state=DeliveryState.SKIPPED,
-                claimed_at=None,
-                subject=outcome.subject[:255],
-                last_error=outcome.skip_reason,
-                updated_at=timezone.now(),
-            )
+            _mark_skipped(lease, row, outcome)
             report.skipped += 1
             continue
         try:
@@ -208,23 +335,19 @@ def _send_composed(
             smtp.send_messages([outcome.message])
         except Exception as exc:
             error = _describe(exc)
-            _record_failure(row, error=error, permanent=_is_permanent(exc), report=report)
+            _record_failure(lease, row, error=error, permanent=_is_permanent(exc), report=report)
             if _is_connection_lost(exc):
                 # The server is gone: the rest of the batch waits for its retry too.
                 for rest in rows[index + 1 :]:
                     if composed[rest.pk].message is not None:
-                        _record_failure(rest, error=error, permanent=False, report=report)
+                        _record_failure(lease, rest, error=error, permanent=False, report=report)
                     else:
-                        EmailDelivery.objects.filter(pk=rest.pk).update(
-                            state=DeliveryState.SKIPPED,
-                            claimed_at=None,
-                            last_error=composed[rest.pk].skip_reason,
-                        )
+                        _mark_skipped(lease, rest, composed[rest.pk])
                         report.skipped += 1
                 break
             continue
-        _mark_sent(row, subject=outcome.subject)
-        report.sent += 1
+        if _mark_sent(lease, row, subject=outcome.subject):
+            report.sent += 1
     if opened:
         try:
             smtp.close()
@@ -239,10 +362,10 @@ def send_due(*, batch_size: int | None = None, time_budget: float = 50.0) -> Sen
     deadline = time.monotonic() + time_budget
     report = SendReport()
     while True:
-        ids = claim_due(limit=batch_size)
-        if not ids:
+        claim = claim_due(limit=batch_size)
+        if not claim:
             return report
-        report.add(send_claimed(ids))
+        report.add(send_claimed(claim))
         if time.monotonic() >= deadline:
             report.more_due = True
             return report

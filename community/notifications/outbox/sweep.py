@@ -23,23 +23,21 @@ class SweepReport:
 
 
 def outbox_sweep(*, now: datetime | None = None) -> SweepReport:
-    """Frees rows stuck in ``sending`` past the timeout (their worker died), counts rows due
-    for longer than the grace (their message was lost) and lists published posts whose
-    notifications were never made. The task re-enqueues the work."""
+    """Frees rows left ``sending`` by a worker whose lease lapsed (it died; a claim takes
+    such rows too, this frees them when no worker is claiming), counts rows due for longer
+    than the grace (their message was lost) and lists published posts whose notifications
+    were never made. The task re-enqueues the work."""
     now = now or timezone.now()
-    stuck_before = now - timedelta(seconds=settings.EMAIL_SENDING_TIMEOUT_SECONDS)
-    stuck = EmailDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stuck_before)
+    stuck = EmailDelivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now)
+    released = {"claim": "", "claimed_at": None, "lease_until": None, "updated_at": now}
     given_up = stuck.filter(attempts__gte=settings.EMAIL_MAX_ATTEMPTS).update(
         state=DeliveryState.DEAD,
-        claimed_at=None,
         last_error="The worker sending it stopped, on every try.",
-        updated_at=now,
+        **released,
     )
     # A freed row takes no new notifications (the member may have a newer open email about the
     # same thread, and only one may be open).
-    freed = stuck.update(
-        state=DeliveryState.PENDING, claimed_at=None, coalesce_key="", updated_at=now
-    )
+    freed = stuck.update(state=DeliveryState.PENDING, coalesce_key="", **released)
     grace = now - timedelta(seconds=settings.EMAIL_SWEEP_GRACE_SECONDS)
     due = EmailDelivery.objects.filter(state__in=DUE_STATES, send_after__lte=grace).count()
     fanouts = list(
@@ -59,7 +57,9 @@ def deliveries_retry(*, ids: Iterable[int]) -> int:
             attempts=0,
             coalesce_key="",
             send_after=timezone.now(),
+            claim="",
             claimed_at=None,
+            lease_until=None,
             updated_at=timezone.now(),
         )
         if revived:

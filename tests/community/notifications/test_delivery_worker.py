@@ -133,8 +133,8 @@ def test_a_worker_killed_mid_batch_loses_no_email_and_sends_none_twice(start_wor
     assert EmailDelivery.objects.filter(state=DeliveryState.SENT).count() == kill_at - 1
     assert EmailDelivery.objects.filter(state=DeliveryState.SENDING).count() == 30 - kill_at + 1
 
-    # A new worker; its beat frees the rows stuck in `sending` once they are older than
-    # EMAIL_SENDING_TIMEOUT_SECONDS and sends them.
+    # A new worker takes the rows left in `sending` once their lease (EMAIL_LEASE_SECONDS)
+    # lapses, and sends them.
     start_worker()
 
     mailbox = smtp_server.wait_for(30)

@@ -7,6 +7,7 @@ SMTP server on localhost (``smtp_server``).
 """
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -442,8 +443,8 @@ def test_a_claimed_row_is_not_claimed_or_sent_twice(smtp):
     first = claim_due(limit=10)
     second = claim_due(limit=10)
 
-    assert sorted(first) == sorted(row.pk for row in rows)
-    assert second == []
+    assert sorted(first.ids) == sorted(row.pk for row in rows)
+    assert second.ids == []
     assert send_claimed(first).sent == 2
     assert send_claimed(first).sent == 0
     assert send_due().sent == 0
@@ -482,7 +483,7 @@ def test_rows_another_worker_is_claiming_are_skipped():
         release.set()
         worker.join()
 
-    assert claimed == [rows[1].pk]
+    assert claimed.ids == [rows[1].pk]
 
 
 # --- Sweeper --------------------------------------------------------------------------------
@@ -490,10 +491,10 @@ def test_rows_another_worker_is_claiming_are_skipped():
 
 def test_a_row_left_sending_by_a_dead_worker_is_freed_and_sent(settings, mailoutbox, time_machine):
     row = _account_mail()
-    assert claim_due(limit=10) == [row.pk]  # ...and the worker died before sending
+    assert claim_due(limit=10).ids == [row.pk]  # ...and the worker died before sending
 
     assert outbox_sweep().freed == 0
-    _later(time_machine, settings.EMAIL_SENDING_TIMEOUT_SECONDS + 1)
+    _later(time_machine, settings.EMAIL_LEASE_SECONDS + 1)
     assert outbox_sweep().freed == 1
     send_due()
 
@@ -539,10 +540,15 @@ def test_a_stuck_email_is_freed_even_when_a_newer_one_about_its_thread_is_open(
     member, settings, time_machine
 ):
     stuck = _open_email_about_a_thread(
-        member, state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=1
+        member,
+        state=DeliveryState.SENDING,
+        claim="gone",
+        claimed_at=timezone.now(),
+        lease_until=timezone.now() + timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
+        attempts=1,
     )
     _open_email_about_a_thread(member)  # a later reply opened a new email meanwhile
-    _later(time_machine, settings.EMAIL_SENDING_TIMEOUT_SECONDS + 1)
+    _later(time_machine, settings.EMAIL_LEASE_SECONDS + 1)
 
     assert outbox_sweep().freed == 1
     stuck.refresh_from_db()
@@ -566,3 +572,137 @@ def test_an_event_without_a_post_notifies_each_member_once(moderator, committed,
             )
     assert Notification.objects.filter(recipient=moderator, kind=Kind.QUEUE_WAITING).count() == 1
     assert EmailDelivery.objects.filter(recipient=moderator).count() == 1
+
+
+# --- Leases ---------------------------------------------------------------------------------
+
+
+def _queued(count: int) -> list[EmailDelivery]:
+    """Account emails waiting in the outbox, their send tasks not run (as after a restart)."""
+    return [
+        EmailDelivery.objects.create(
+            dedupe_key=f"essential:lease-{n}",
+            category=EmailCategory.ESSENTIAL,
+            to_email=f"member{n}@example.org",
+            subject="Confirm your address",
+            body_text="Confirm your address.",
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_dead_workers_rows_go_to_the_next_claim_once_its_lease_lapses(smtp, time_machine):
+    rows = [_account_mail(), _account_mail()]
+    first = claim_due(limit=10)  # ...and this worker died before sending
+
+    assert claim_due(limit=10).ids == []
+    _later(time_machine, django_settings.EMAIL_LEASE_SECONDS + 1)
+    second = claim_due(limit=10)
+
+    assert sorted(second.ids) == sorted(row.pk for row in rows)
+    assert send_claimed(first).sent == 0  # the dead worker's claim is spent
+    assert send_claimed(second).sent == 2
+    assert smtp.attempts == 2
+    assert {row.attempts for row in EmailDelivery.objects.all()} == {2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_batch_keeps_its_rows_and_every_email_goes_once(smtp, settings):
+    """Each answer takes a fifth of a lease and the batch five times one: the worker renews
+    its lease as it goes, and another worker claiming (and the sweeper sweeping) all the while
+    takes nothing from it."""
+    settings.EMAIL_LEASE_SECONDS = 1.0
+    rows = _queued(25)
+    smtp.on_message = lambda message: time.sleep(0.2)
+    taken: list[int] = []
+    freed: list[int] = []
+    done = threading.Event()
+
+    def other_worker() -> None:
+        try:
+            while not done.is_set():
+                taken.extend(claim_due(limit=100).ids)
+                freed.append(outbox_sweep().freed)
+                time.sleep(0.1)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    try:
+        report = send_claimed(claim_due(limit=100))
+    finally:
+        done.set()
+        worker.join()
+
+    assert (taken, sum(freed)) == ([], 0)
+    assert report.sent == 25
+    assert sorted(m["To"] for m in smtp.mailbox) == sorted(row.to_email for row in rows)
+    assert set(EmailDelivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
+
+
+def _in_a_thread(work):
+    """Runs ``work`` as another worker would, with a connection of its own (the SMTP server
+    answers from an event loop, where the database is not used)."""
+    result: list = []
+
+    def run() -> None:
+        try:
+            result.append(work())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_waiting_longer_than_its_lease_for_one_answer_keeps_its_rows(smtp, settings):
+    settings.EMAIL_LEASE_SECONDS = 0.3
+    rows = _queued(4)
+    others: list = []
+
+    def answer_slowly_once(message) -> None:
+        if not others:
+            time.sleep(0.5)
+            others.append(_in_a_thread(lambda: claim_due(limit=100)))
+
+    smtp.on_message = answer_slowly_once
+    report = send_claimed(claim_due(limit=100))
+
+    assert others[0].ids == []
+    assert report.sent == 4
+    assert sorted(m["To"] for m in smtp.mailbox) == sorted(row.to_email for row in rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_lost_its_lease_sends_nothing_more_of_its_batch(smtp, settings):
+    """The worker froze (its heartbeat too) longer than its lease, during its first email:
+    another worker took the batch. Once it wakes it sends none of the rest; only the email it
+    was in the middle of goes twice."""
+    settings.EMAIL_LEASE_SECONDS = 0.3
+    rows = _queued(4)
+    others: list = []
+
+    def freeze_once(message) -> None:
+        if not others:
+
+            def lease_lapses_and_another_worker_claims():
+                EmailDelivery.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+                return claim_due(limit=100)
+
+            others.append(_in_a_thread(lease_lapses_and_another_worker_claims))
+            time.sleep(0.2)  # past the next check of the lease
+
+    smtp.on_message = freeze_once
+    report = send_claimed(claim_due(limit=100))
+
+    (other,) = others
+    assert sorted(other.ids) == sorted(row.pk for row in rows)
+    assert report.sent == 0  # the one it finished was no longer its own to mark
+    assert len(smtp.mailbox) == 1
+    assert send_claimed(other).sent == 4
+    received = sorted(m["To"] for m in smtp.mailbox)
+    assert received == sorted([rows[0].to_email, *(row.to_email for row in rows)])
