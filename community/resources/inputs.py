@@ -19,7 +19,7 @@ from community.resources.links import MAX_LENGTH as URL_MAX
 from community.resources.links import LinkError, url_normalise
 from community.resources.models import Audience, Category
 from config.api.errors import ApiError
-from config.api.fields import ClosedSerializer, IntegerField
+from config.api.fields import SPACE, SPACE_CHARS, ClosedSerializer, IntegerField
 
 TITLE_MAX = 200
 SUMMARY_MAX = 5000
@@ -82,9 +82,11 @@ class TextField(_Checked, serializers.CharField):
             if lines
             else r"[^\u0000-\u001f\u007f]"
         )
-        solid = allowed[:-1] + r"\s]"
+        solid = allowed[:-1] + SPACE_CHARS + "]"
         text = f"{solid}(?:{allowed}*{solid})?"
-        pattern = rf"^\s*{text}\s*$" if self.required else rf"^\s*(?:{text}\s*)?$"
+        pattern = (
+            rf"^{SPACE}*{text}{SPACE}*$" if self.required else rf"^{SPACE}*(?:{text}{SPACE}*)?$"
+        )
         self.schema_extra: dict[str, Any] = {"pattern": pattern}
         if not self.required:
             self.schema_extra["minLength"] = 0  # white space alone is "nothing said"
@@ -109,7 +111,7 @@ class LinkField(_Checked, serializers.CharField):
     default_error_messages = {"not_text": "Send the address as text."}
     schema_extra = {
         "format": "uri",
-        "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000-\u001f]+\s*$",
+        "pattern": rf"^{SPACE}*[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE_CHARS}\u0000-\u001f]+{SPACE}*$",
     }
 
     def check(self, data: Any) -> str:
@@ -138,7 +140,7 @@ class TagSlugsField(_Checked, serializers.ListField):
     schema_extra = {
         "items": {
             "type": "string",
-            "pattern": r"^\s*[A-Za-z0-9]+(-[A-Za-z0-9]+)*\s*$",
+            "pattern": rf"^{SPACE}*[A-Za-z0-9]+(-[A-Za-z0-9]+)*{SPACE}*$",
             "maxLength": TAG_MAX,
         }
     }
@@ -162,7 +164,7 @@ class TagSlugsField(_Checked, serializers.ListField):
 
 class LanguageField(_Checked, serializers.CharField):
     default_error_messages = {"invalid": "Give a language code such as “en” or “pt-BR”."}
-    schema_extra = {"pattern": r"^\s*[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\s*$"}
+    schema_extra = {"pattern": rf"^{SPACE}*[a-z]{{2,3}}(-[A-Za-z0-9]{{2,8}})?{SPACE}*$"}
 
     def check(self, data: Any) -> str:
         if not isinstance(data, str) or not LANGUAGE.match(data.strip()):

@@ -6,6 +6,17 @@ from rest_framework import serializers
 
 from config.numbers import client_int
 
+# White space as the server trims it (Python's ``str.strip``), for schema patterns: a
+# pattern's ``\s`` is ECMAScript's, which leaves out U+001C-U+001F and U+0085 and takes
+# U+FEFF, so " \u0085" would be text to a client and blank to the server.
+SPACE_CHARS = (
+    r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029"
+    r"\u202f\u205f\u3000"
+)
+SPACE = f"[{SPACE_CHARS}]"
+# A character that is neither white space nor NUL.
+SOLID = rf"[^{SPACE_CHARS}\u0000]"
+
 
 class StrictCharField(serializers.CharField):
     """Text, and only text: a number or a boolean is refused rather than turned into a string.

@@ -10,7 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 
-from config.api.fields import ClosedSerializer
+from config.api.fields import SOLID, SPACE, ClosedSerializer
 from config.api.idempotency import KEY_PATTERN
 from config.api.pagination import FLAG_VALUES, MAX_PAGE_SIZE
 from config.numbers import MAX_POSITION
@@ -70,7 +70,7 @@ _ALWAYS = {"401", "404", "406", "414", "429"}
 # patterns on what people type, so each reads a string once: no two repeats that can take the
 # same character (``[^\u0000]*x[^\u0000]*`` took a second on 20,000 characters).
 TEXT = r"^[^\u0000]*$"
-NON_BLANK_TEXT = r"^\s*[^\s\u0000][^\u0000]*$"
+NON_BLANK_TEXT = rf"^{SPACE}*{SOLID}[^\u0000]*$"
 
 
 def _text_pattern(field: serializers.CharField) -> str:
@@ -80,7 +80,7 @@ def _text_pattern(field: serializers.CharField) -> str:
         return TEXT
     least = field.min_length or 1
     if field.trim_whitespace and least > 1:
-        return rf"^\s*[^\s\u0000][^\u0000]{{{least - 2},}}[^\s\u0000]\s*$"
+        return rf"^{SPACE}*{SOLID}[^\u0000]{{{least - 2},}}{SOLID}{SPACE}*$"
     return NON_BLANK_TEXT
 
 
@@ -245,9 +245,9 @@ class FilterParameters(DjangoFilterExtension):
         most = filter_field.extra.get("max_length")
         for parameter in parameters:
             if most is not None and parameter["schema"].get("type", "string") == "string":
-                solid = r"[^\s\u0000]"
-                text = rf"{solid}(?:[^\u0000]{{0,{most - 2}}}{solid})?"
-                parameter["schema"] = {"type": "string", "pattern": rf"^\s*(?:{text}\s*)?$"}
+                text = rf"{SOLID}(?:[^\u0000]{{0,{most - 2}}}{SOLID})?"
+                pattern = rf"^{SPACE}*(?:{text}{SPACE}*)?$"
+                parameter["schema"] = {"type": "string", "pattern": pattern}
         return parameters
 
 
