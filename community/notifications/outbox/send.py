@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -189,14 +190,6 @@ def _is_permanent(exc: BaseException) -> bool:
     return False
 
 
-def _is_connection_lost(exc: BaseException) -> bool:
-    """No server to talk to (refused, dropped, timed out), as opposed to an answer about one
-    message. (smtplib's errors are OSErrors too.)"""
-    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
-        return True
-    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
-
-
 def _text(message: bytes | str) -> str:
     return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
 
@@ -315,9 +308,37 @@ def send_claimed(claim: Claim) -> SendReport:
     return report
 
 
+def _closed(smtp: Any) -> bool:
+    """Whether the SMTP connection was closed under the sender: by the server (a dropped
+    connection, a timeout) or by smtplib itself after a 421 answer. Backends without a
+    connection (files, memory) never are."""
+    connection = getattr(smtp, "connection", None)
+    return connection is not None and getattr(connection, "sock", None) is None
+
+
+def _defer(lease: _Lease, row: EmailDelivery, *, error: str, report: SendReport) -> None:
+    """A row never offered to the server (there was none to offer it to): back in the queue
+    with its try given back, so a long outage never makes unsent mail ``dead``."""
+    delay = backoff_seconds(max(row.attempts - 1, 1))
+    report.retrying += 1
+    report.next_retry_in = min(report.next_retry_in or delay, delay)
+    report.errors.append(error)
+    lease.rows(row).update(
+        **_released(
+            state=DeliveryState.FAILED,
+            attempts=F("attempts") - 1,
+            send_after=timezone.now() + timedelta(seconds=delay),
+            last_error=error[:2000],
+        )
+    )
+
+
 def _send_composed(
     lease: _Lease, rows: list[EmailDelivery], composed: dict[int, Composed], report: SendReport
 ) -> None:
+    """Sends over one connection, opened again whenever the server closed it, so one refusal
+    costs one message, not the rest of the batch. A try is spent only on a message the server
+    was offered."""
     smtp = get_connection(fail_silently=False)
     opened = False
     for index, row in enumerate(rows):
@@ -328,23 +349,29 @@ def _send_composed(
             _mark_skipped(lease, row, outcome)
             report.skipped += 1
             continue
-        try:
-            if not opened:
+        if not opened or _closed(smtp):
+            try:
+                if opened:
+                    smtp.close()
                 smtp.open()
                 opened = True
-            smtp.send_messages([outcome.message])
-        except Exception as exc:
-            error = _describe(exc)
-            _record_failure(lease, row, error=error, permanent=_is_permanent(exc), report=report)
-            if _is_connection_lost(exc):
-                # The server is gone: the rest of the batch waits for its retry too.
-                for rest in rows[index + 1 :]:
-                    if composed[rest.pk].message is not None:
-                        _record_failure(lease, rest, error=error, permanent=False, report=report)
-                    else:
+            except Exception as exc:
+                # No server to offer them to: this one and the rest wait, no try spent.
+                error = _describe(exc)
+                for rest in rows[index:]:
+                    if composed[rest.pk].message is None:
                         _mark_skipped(lease, rest, composed[rest.pk])
                         report.skipped += 1
+                    else:
+                        _defer(lease, rest, error=error, report=report)
+                opened = False
                 break
+        try:
+            smtp.send_messages([outcome.message])
+        except Exception as exc:
+            _record_failure(
+                lease, row, error=_describe(exc), permanent=_is_permanent(exc), report=report
+            )
             continue
         if _mark_sent(lease, row, subject=outcome.subject):
             report.sent += 1

@@ -706,3 +706,42 @@ def test_a_worker_that_lost_its_lease_sends_nothing_more_of_its_batch(smtp, sett
     assert send_claimed(other).sent == 4
     received = sorted(m["To"] for m in smtp.mailbox)
     assert received == sorted([rows[0].to_email, *(row.to_email for row in rows)])
+
+
+# --- A connection the server closed ---------------------------------------------------------
+
+
+def test_a_421_costs_one_message_and_the_batch_goes_on(smtp):
+    """smtplib closes the connection after a 421 answer: it is opened again, and only the
+    message the server refused waits for its retry."""
+    rows = _queued(5)
+    answers = iter([None, None, "421 4.3.2 Service closing, try again later"])
+    smtp.on_message = lambda message: next(answers, None)
+
+    report = send_claimed(claim_due(limit=10))
+
+    assert (report.sent, report.retrying) == (4, 1)
+    refused = EmailDelivery.objects.get(state=DeliveryState.FAILED)
+    assert (refused.pk, refused.attempts) == (rows[2].pk, 1)
+    assert "421" in refused.last_error
+    assert sorted(m["To"] for m in smtp.mailbox) == sorted(
+        row.to_email for row in rows if row.pk != refused.pk
+    )
+
+
+def test_mail_that_found_no_server_keeps_its_tries(settings):
+    """A server that is not there refuses nothing: no message was offered, so no try is spent
+    and a long outage never makes unsent mail dead."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    rows = _queued(3)
+
+    for _ in range(3):
+        report = send_claimed(claim_due(limit=10))
+        assert report.retrying == 3
+        EmailDelivery.objects.update(send_after=timezone.now())
+
+    assert {(row.state, row.attempts) for row in EmailDelivery.objects.all()} == {
+        (DeliveryState.FAILED, 0)
+    }
+    assert len(rows) == 3
