@@ -351,20 +351,25 @@ FRONTEND_URLS = {
 EMAIL_COALESCE_SECONDS = env.int("EMAIL_COALESCE_SECONDS", default=300 if REDIS_URL else 0)
 # Non-urgent emails one member may get in 24 hours; urgent and account mail always go.
 EMAIL_DAILY_CAP = env.int("EMAIL_DAILY_CAP", default=100)
-# Sending tries before a delivery is dead; transient failures wait base * 2^(try - 1) seconds
-# (at most the max), with jitter.
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+# Sending tries before a delivery is dead. A transient refusal (SMTP 4xx) waits up to the base
+# for each of its first three retries, so mail refused during a short spell goes within a
+# minute of its end; then twice as long each time (at most the max). Jitter spreads them.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
 EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30.0)
 EMAIL_RETRY_MAX_SECONDS = env.float("EMAIL_RETRY_MAX_SECONDS", default=3600.0)
 # Deliveries claimed and sent over one SMTP connection at a time.
 EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=100)
+# SMTP connections open at once to the mail provider, across every worker and process (most
+# providers limit them). Senders beyond it wait for a connection to be free.
+EMAIL_MAX_CONNECTIONS = env.int("EMAIL_MAX_CONNECTIONS", default=4)
 # How long a worker owns the deliveries it claimed (a lease, seconds). It renews the lease while
 # it sends (every third of it), so a slow batch keeps its rows; a worker that died loses them
 # this long after its last renewal, and any worker takes them. Longer than EMAIL_TIMEOUT.
 EMAIL_LEASE_SECONDS = env.float("EMAIL_LEASE_SECONDS", default=30.0)
-# How often beat sweeps the outbox; rows due for longer than the grace are re-enqueued.
-EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=60.0)
-EMAIL_SWEEP_GRACE_SECONDS = env.float("EMAIL_SWEEP_GRACE_SECONDS", default=30.0)
+# How often beat sweeps the outbox; rows due for longer than the grace are re-enqueued (their
+# task was lost with a broker that restarted empty).
+EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=15.0)
+EMAIL_SWEEP_GRACE_SECONDS = env.float("EMAIL_SWEEP_GRACE_SECONDS", default=15.0)
 # Digests go at this hour of each member's local time; weekly ones on this weekday (0 = Monday).
 EMAIL_DIGEST_HOUR = env.int("EMAIL_DIGEST_HOUR", default=8)
 EMAIL_DIGEST_WEEKDAY = env.int("EMAIL_DIGEST_WEEKDAY", default=0)

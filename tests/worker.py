@@ -22,9 +22,8 @@ SITE_URL = "https://community.example.org"
 
 
 class Worker:
-    """One worker process (``-P solo``: one task at a time, the way a small deployment runs),
-    optionally with beat embedded (``-B``). Its log and beat's schedule file live in
-    ``directory``."""
+    """One worker as deployed (its prefork pool runs a child process per core), optionally
+    with beat embedded (``-B``). Its log and beat's schedule file live in ``directory``."""
 
     def __init__(
         self, *, env: dict[str, str], name: str, directory: Path, beat: bool = False

@@ -33,8 +33,8 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 def worker_command(name: str) -> list[str]:
-    """``celery -A config worker`` as deployed for email: both queues, one task at a time
-    (the solo pool), no chatter between workers; ``name`` is its node name."""
+    """``celery -A config worker`` as deployed (README): both queues, the prefork pool with a
+    child process per core, no chatter between workers; ``name`` is its node name."""
     return [
         sys.executable,
         "-m",
@@ -45,7 +45,7 @@ def worker_command(name: str) -> list[str]:
         "-Q",
         "default,email",
         "-P",
-        "solo",
+        "prefork",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",

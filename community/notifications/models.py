@@ -162,6 +162,7 @@ class EmailDelivery(models.Model):
     # The notification kind that opened it, "daily"/"weekly" for digests, the template for
     # account mail.
     kind = models.CharField(max_length=60, blank=True)
+    # Goes ahead of every other due email and is never capped: crisis alerts and account mail.
     urgent = models.BooleanField(default=False)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -190,6 +191,9 @@ class EmailDelivery(models.Model):
     # renews it while it sends; once it lapses, any worker may take the row.
     claim = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When the daily cap let this email go; while it is being sent it counts toward the cap of
+    # its recipient, so two workers composing at once never let more than the cap through.
+    admitted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -214,8 +218,9 @@ class EmailDelivery(models.Model):
             ),
         ]
         indexes = [
+            # Claims take urgent mail first, then the longest due.
             models.Index(
-                fields=["send_after"],
+                fields=["-urgent", "send_after", "id"],
                 name="notifications_email_due",
                 condition=Q(state__in=["pending", "failed"]),
             ),

@@ -4,14 +4,15 @@ Delivery is at least once and never silently lost:
 
 - a row is written in the same transaction as what it tells of, and a send task is enqueued
   when that transaction commits;
-- the ``email`` queue claims due rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and marks
-  them ``sending`` in one short transaction, then sends them outside any transaction over one
-  SMTP connection per batch, marking each row ``sent`` the moment the server accepts it;
+- the ``email`` queue claims due rows, urgent ones first, with ``SELECT ... FOR UPDATE SKIP
+  LOCKED`` under a lease, then sends them outside any transaction over one SMTP connection per
+  batch, marking each row ``sent`` in its own durable commit the moment the server accepts it;
+  a backlog is shared by every free worker process, up to ``EMAIL_MAX_CONNECTIONS`` at once;
 - transient failures (SMTP 4xx, refused connections, timeouts) come back later with
   exponential backoff and jitter, permanent ones (5xx) are ``dead`` at once, and so is a row
   after its last try; the error is kept;
-- the beat sweeper frees rows left ``sending`` by a worker that died and re-enqueues what is
-  due, so a broker that lost its messages (Redis restarted) delays mail but does not lose it.
+- the beat sweeper frees rows whose worker's lease lapsed and re-enqueues what is due, so a
+  broker that lost its messages (Redis restarted) delays mail but does not lose it.
 
 Each module holds one of those steps; import from the one that holds what you need:
 
@@ -23,7 +24,7 @@ Each module holds one of those steps; import from the one that holds what you ne
   thread or kind;
 - ``send``: claiming due rows (``claim_due``), composing them at send time, sending them over
   SMTP (``send_claimed``, ``send_due``) and marking them sent, skipped, failed with backoff
-  or dead;
+  or dead, holding a connection slot while it sends;
 - ``sweep``: freeing rows stuck in ``sending``, finding due rows and fan-outs whose task was
   lost (``outbox_sweep``), and the operators' retry of dead rows (``deliveries_retry``).
 """

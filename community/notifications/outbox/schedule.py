@@ -13,3 +13,13 @@ def schedule_send(*, countdown: float = 0) -> None:
         transaction.on_commit(lambda: send_due_task.apply_async(countdown=countdown))
     else:
         transaction.on_commit(send_due_task.delay)
+
+
+def schedule_another_sender() -> None:
+    """Asks for one more sender while this one goes on with a backlog, so that free worker
+    processes share it. Tasks that run in-process have no other process to share with: the one
+    sender goes on alone."""
+    from community.notifications.tasks import send_due_task
+
+    if not send_due_task.app.conf.task_always_eager:
+        transaction.on_commit(send_due_task.delay)

@@ -6,6 +6,13 @@ and the time the lease runs until, renews it while it sends (``_Lease``), and ma
 while it still holds it. A worker that dies loses its rows when the lease lapses, and the next
 claim by any worker takes them; a worker that is only slow keeps them, so no row is sent by two
 live workers at once.
+
+Claims take urgent mail (crisis alerts, account mail) first, so it never waits behind a
+backlog for more than the batch being sent. Up to ``EMAIL_MAX_CONNECTIONS`` senders work at
+once, in any number of worker processes, each holding one of that many connection slots (a
+PostgreSQL advisory lock) while it has an SMTP connection open. A "sent" mark is committed
+durably the moment the server accepted the email, and written again until it lands if the
+database was away, so a database crash never sends an email twice.
 """
 
 import logging
@@ -14,22 +21,25 @@ import secrets
 import smtplib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from community.notifications.emails import Composed, compose_batch
 from community.notifications.models import DeliveryState, EmailDelivery
+from community.notifications.outbox.schedule import schedule_another_sender
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DUE_STATES = (DeliveryState.PENDING, DeliveryState.FAILED)
 
@@ -50,24 +60,30 @@ def _lease_end(now: datetime) -> datetime:
 
 
 def claim_due(*, limit: int, now: datetime | None = None) -> Claim:
-    """Leases up to ``limit`` rows to this worker: due rows, and rows whose last worker's
-    lease lapsed (it died) while they have tries left (the sweeper ends the others). Rows
-    another worker is claiming are skipped, so two workers never claim the same row."""
+    """Leases up to ``limit`` rows to this worker: rows whose last worker's lease lapsed (it
+    died) while they have tries left (the sweeper ends the others), then due rows, urgent
+    ones first, then the longest due. Rows another worker is claiming are skipped, so two
+    workers never claim the same row."""
     now = now or timezone.now()
     token = secrets.token_hex(16)
-    due = Q(state__in=DUE_STATES, send_after__lte=now)
-    lapsed = Q(
-        state=DeliveryState.SENDING,
-        lease_until__lt=now,
-        attempts__lt=settings.EMAIL_MAX_ATTEMPTS,
-    )
     with transaction.atomic():
         ids = list(
             EmailDelivery.objects.select_for_update(skip_locked=True)
-            .filter(due | lapsed)
-            .order_by("send_after", "id")
+            .filter(
+                state=DeliveryState.SENDING,
+                lease_until__lt=now,
+                attempts__lt=settings.EMAIL_MAX_ATTEMPTS,
+            )
+            .order_by("-urgent", "lease_until", "id")
             .values_list("pk", flat=True)[:limit]
         )
+        if len(ids) < limit:
+            ids += (
+                EmailDelivery.objects.select_for_update(skip_locked=True)
+                .filter(state__in=DUE_STATES, send_after__lte=now)
+                .order_by("-urgent", "send_after", "id")
+                .values_list("pk", flat=True)[: limit - len(ids)]
+            )
         if ids:
             EmailDelivery.objects.filter(pk__in=ids).update(
                 state=DeliveryState.SENDING,
@@ -94,6 +110,10 @@ class _Lease:
         self.token = claim.token
         self.every = settings.EMAIL_LEASE_SECONDS / 3
         self.checked = time.monotonic()
+        # Until when (monotonic clock) the rows are surely still this worker's: the lease as
+        # last written. Reads and marks that fail because the database is away are tried
+        # again until then.
+        self.expires = time.monotonic() + settings.EMAIL_LEASE_SECONDS
         self.lost: set[int] = set()
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(target=self._beat, name="email-lease", daemon=True)
@@ -109,20 +129,43 @@ class _Lease:
     def _beat(self) -> None:
         try:
             while not self._stop.wait(self.every):
-                with transaction.atomic():
-                    # Rows being marked this moment are skipped: their lease no longer matters.
-                    ids = list(
-                        EmailDelivery.objects.select_for_update(skip_locked=True)
-                        .filter(state=DeliveryState.SENDING, claim=self.token)
-                        .values_list("pk", flat=True)
-                    )
-                    EmailDelivery.objects.filter(pk__in=ids).update(
-                        lease_until=_lease_end(timezone.now())
-                    )
-        except Exception:
-            logger.exception("could not renew an email lease")
+                try:
+                    self._renew()
+                except DatabaseError:
+                    # The database is away (restarting): try again at the next beat, on a
+                    # new connection.
+                    logger.warning("could not renew an email lease", exc_info=True)
+                    connection.close()
         finally:
             connection.close()
+
+    def _renew(self) -> None:
+        renewed_at = time.monotonic()
+        with transaction.atomic():
+            # Rows being marked this moment are skipped: their lease no longer matters.
+            ids = list(
+                EmailDelivery.objects.select_for_update(skip_locked=True)
+                .filter(state=DeliveryState.SENDING, claim=self.token)
+                .values_list("pk", flat=True)
+            )
+            EmailDelivery.objects.filter(pk__in=ids).update(lease_until=_lease_end(timezone.now()))
+        self.expires = renewed_at + settings.EMAIL_LEASE_SECONDS
+
+    def durably(self, write: Callable[[], T]) -> T:
+        """Runs a read or write of this claim's rows, again and again on a new connection
+        while the database is away, for as long as the lease surely holds. A "sent" mark that
+        could not be written would send the email a second time."""
+        pause = 0.2
+        while True:
+            try:
+                return write()
+            except (OperationalError, InterfaceError):
+                if connection.in_atomic_block or time.monotonic() + pause >= self.expires - 1:
+                    raise
+                logger.warning("the database is away; trying again", exc_info=True)
+                connection.close()
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
 
     def held(self, ids: list[int]) -> set[int]:
         """Which of ``ids`` this worker still holds (one query a third of a lease at most;
@@ -130,10 +173,12 @@ class _Lease:
         if time.monotonic() - self.checked < self.every:
             return set(ids) - self.lost
         self.checked = time.monotonic()
-        kept = set(
-            EmailDelivery.objects.filter(
-                pk__in=ids, state=DeliveryState.SENDING, claim=self.token
-            ).values_list("pk", flat=True)
+        kept = self.durably(
+            lambda: set(
+                EmailDelivery.objects.filter(
+                    pk__in=ids, state=DeliveryState.SENDING, claim=self.token
+                ).values_list("pk", flat=True)
+            )
         )
         if len(kept) < len(ids):
             logger.warning(
@@ -147,6 +192,11 @@ class _Lease:
         return EmailDelivery.objects.filter(
             pk=row.pk, state=DeliveryState.SENDING, claim=self.token
         )
+
+    def mark(self, row: EmailDelivery, **changes: object) -> bool:
+        """Writes a row's outcome and lets go of it, if this worker still holds it (durably:
+        see ``durably``). False when another worker had taken it."""
+        return bool(self.durably(lambda: self.rows(row).update(**_released(**changes))))
 
 
 @dataclass
@@ -206,9 +256,13 @@ def _describe(exc: BaseException) -> str:
 
 
 def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with jitter: half the step fixed, half random ("equal jitter")."""
+    """The wait after a failed try: the base for each of the first three (a short refusal
+    spell is over within a minute of its end), then twice as long each time up to the max.
+    Half of it fixed, half random ("equal jitter"), so refused mail does not come back all at
+    once."""
     step = min(
-        settings.EMAIL_RETRY_MAX_SECONDS, settings.EMAIL_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+        settings.EMAIL_RETRY_MAX_SECONDS,
+        settings.EMAIL_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 3),
     )
     return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not a secret
 
@@ -241,51 +295,53 @@ def _record_failure(
             "email %s failed (try %s), retry in %.1fs: %s", row.pk, row.attempts, delay, error
         )
     report.errors.append(error)
-    lease.rows(row).update(**_released(last_error=error[:2000], **changes))
+    lease.mark(row, last_error=error[:2000], **changes)
+
+
+_MARK_SENT = f"""
+    UPDATE {EmailDelivery._meta.db_table}
+    SET state = %s, sent_at = %s, updated_at = %s, subject = %s, last_error = '',
+        claim = '', claimed_at = NULL, lease_until = NULL
+    WHERE id = %s AND state = %s AND claim = %s
+"""  # noqa: S608 - the table name is the model's own
 
 
 def _mark_sent(lease: _Lease, row: EmailDelivery, *, subject: str) -> bool:
-    """Records the server's acceptance at once, one row at a time: a worker killed mid-batch
-    leaves only the email it was sending to be sent again. False when the row was no longer
-    this worker's to mark."""
-    return bool(
-        lease.rows(row).update(
-            **_released(
-                state=DeliveryState.SENT,
-                sent_at=timezone.now(),
-                subject=subject[:255],
-                last_error="",
+    """Records the server's acceptance at once, one row at a time, in its own durable commit:
+    a worker killed mid-batch leaves only the email it was sending to be sent again, and a
+    database that crashes right after keeps the mark. False when the row was no longer this
+    worker's to mark.
+
+    The one write made for every email sent, so it is plain SQL: the same UPDATE the other
+    marks make through the ORM, without a millisecond of query building each time."""
+
+    def write() -> bool:
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _MARK_SENT,
+                [
+                    DeliveryState.SENT.value,
+                    now,
+                    now,
+                    subject[:255],
+                    row.pk,
+                    DeliveryState.SENDING.value,
+                    lease.token,
+                ],
             )
-        )
-    )
+            return cursor.rowcount == 1
+
+    return lease.durably(write)
 
 
 def _mark_skipped(lease: _Lease, row: EmailDelivery, outcome: Composed) -> None:
-    lease.rows(row).update(
-        **_released(
-            state=DeliveryState.SKIPPED,
-            subject=outcome.subject[:255],
-            last_error=outcome.skip_reason,
-        )
+    lease.mark(
+        row,
+        state=DeliveryState.SKIPPED,
+        subject=outcome.subject[:255],
+        last_error=outcome.skip_reason,
     )
-
-
-@contextmanager
-def _commits_without_waiting_for_disk() -> Iterator[None]:
-    """While sending, commits do not wait for the disk (``synchronous_commit`` off for this
-    session). A worker that dies still leaves every commit it made; only a crash of the
-    database server itself within a fraction of a second could forget a "sent" mark, and then
-    an email goes twice rather than never."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
 
 
 def send_claimed(claim: Claim) -> SendReport:
@@ -298,12 +354,12 @@ def send_claimed(claim: Claim) -> SendReport:
             pk__in=claim.ids, state=DeliveryState.SENDING, claim=claim.token
         )
         .select_related("recipient", "thread")
-        .order_by("send_after", "id")
+        .order_by("-urgent", "send_after", "id")
     )
     if not rows:
         return report
     composed = compose_batch(rows)
-    with _Lease(claim) as lease, _commits_without_waiting_for_disk():
+    with _Lease(claim) as lease:
         _send_composed(lease, rows, composed, report)
     return report
 
@@ -323,13 +379,12 @@ def _defer(lease: _Lease, row: EmailDelivery, *, error: str, report: SendReport)
     report.retrying += 1
     report.next_retry_in = min(report.next_retry_in or delay, delay)
     report.errors.append(error)
-    lease.rows(row).update(
-        **_released(
-            state=DeliveryState.FAILED,
-            attempts=F("attempts") - 1,
-            send_after=timezone.now() + timedelta(seconds=delay),
-            last_error=error[:2000],
-        )
+    lease.mark(
+        row,
+        state=DeliveryState.FAILED,
+        attempts=F("attempts") - 1,
+        send_after=timezone.now() + timedelta(seconds=delay),
+        last_error=error[:2000],
     )
 
 
@@ -382,17 +437,68 @@ def _send_composed(
             logger.info("SMTP connection did not close cleanly", exc_info=True)
 
 
+# The namespace of the connection slots' advisory locks (any number not used elsewhere).
+_SLOT_LOCKS = 0x6D61696C  # "mail"
+
+
+@contextmanager
+def _connection_slot() -> Iterator[int | None]:
+    """One of ``EMAIL_MAX_CONNECTIONS`` slots, held while this sender may have an SMTP
+    connection open: a session advisory lock, so the limit holds across every worker and
+    process, and a sender that dies frees its slot with its database connection. None when
+    every slot is taken. (SQLite runs one sender at a time anyway.)"""
+    if connection.vendor != "postgresql":
+        yield 0
+        return
+    slots = list(range(settings.EMAIL_MAX_CONNECTIONS))
+    random.shuffle(slots)
+    held = None
+    with connection.cursor() as cursor:
+        for slot in slots:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_SLOT_LOCKS, slot])
+            if cursor.fetchone()[0]:
+                held = slot
+                break
+    try:
+        yield held
+    finally:
+        if held is not None:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_SLOT_LOCKS, held])
+            except DatabaseError:
+                # The connection is gone, and the lock with it.
+                connection.close()
+
+
+# A sender that found every connection slot taken comes back this much later, in case the
+# senders holding them were about to stop.
+BUSY_RETRY_SECONDS = 5.0
+
+
 def send_due(*, batch_size: int | None = None, time_budget: float = 50.0) -> SendReport:
     """Sends due rows batch after batch until none is left or the time budget is spent
-    (then ``more_due`` asks the caller to come back)."""
+    (then ``more_due`` asks the caller to come back).
+
+    A sender that claims a full batch asks for one more sender, so a backlog is sent by as
+    many worker processes as are free, up to ``EMAIL_MAX_CONNECTIONS`` at once; one that
+    finds every connection slot taken comes back a little later."""
     batch_size = batch_size or settings.EMAIL_BATCH_SIZE
     deadline = time.monotonic() + time_budget
     report = SendReport()
-    while True:
-        claim = claim_due(limit=batch_size)
-        if not claim:
+    with _connection_slot() as slot:
+        if slot is None:
+            report.next_retry_in = BUSY_RETRY_SECONDS
             return report
-        report.add(send_claimed(claim))
-        if time.monotonic() >= deadline:
-            report.more_due = True
-            return report
+        helped = False
+        while True:
+            claim = claim_due(limit=batch_size)
+            if not claim:
+                return report
+            if len(claim.ids) == batch_size and not helped:
+                schedule_another_sender()
+                helped = True
+            report.add(send_claimed(claim))
+            if time.monotonic() >= deadline:
+                report.more_due = True
+                return report

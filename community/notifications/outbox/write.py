@@ -31,13 +31,15 @@ def essential_enqueue(
     recipient: User | None = None,
     template: str = "",
 ) -> EmailDelivery:
-    """Queues account mail (verification, password reset): sent at once, never capped, no
-    unsubscribe header. Each call is its own event."""
+    """Queues account mail (verification, password reset): sent at once, ahead of other mail,
+    never capped, no unsubscribe header. Each call is its own event."""
     with transaction.atomic():
         row = EmailDelivery.objects.create(
             dedupe_key=f"essential:{uuid4().hex}",
             category=EmailCategory.ESSENTIAL,
             kind=template[:60],
+            # A member waiting for a verification or reset link goes ahead of any backlog.
+            urgent=True,
             recipient=recipient,
             to_email=to_email,
             subject=subject[:255],

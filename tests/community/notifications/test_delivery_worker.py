@@ -4,6 +4,8 @@ that works, and no email lost or doubled when a worker dies or the broker forget
 """
 
 import re
+import threading
+import time
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -18,11 +20,13 @@ from community.notifications.fanout import notify
 from community.notifications.kinds import Kind
 from community.notifications.models import (
     DeliveryState,
+    EmailCategory,
     EmailDelivery,
     Notification,
     PendingFanout,
 )
 from community.notifications.outbox.write import essential_enqueue
+from community.notifications.tasks import send_due_task
 from tests import factories
 from tests.worker import SITE_URL, wait_until
 
@@ -64,6 +68,8 @@ def test_a_reply_is_one_discreet_email_whose_unsubscribe_link_stops_the_next(
     mailbox = smtp_server.wait_for(2)
     assert len(_to(mailbox, canary)) == 1
     [message] = _to(mailbox, starter)
+    # Marked the moment the server accepted it.
+    wait_until(lambda: _open_rows() == 0, what="both emails to be marked sent")
     row = EmailDelivery.objects.get(recipient=starter)
     assert row.state == DeliveryState.SENT
     assert message["From"] == settings.DEFAULT_FROM_EMAIL
@@ -251,3 +257,93 @@ def test_a_refused_address_is_given_up_at_once_and_never_tried_again(start_worke
     assert (row.state, row.attempts) == (DeliveryState.DEAD, 1)
     assert smtp_server.attempts == 2
     assert _to(smtp_server.mailbox, member) == []
+
+
+def _backlog(member, count: int, *, prefix: str) -> None:
+    """``count`` notification emails to ``member``, each telling of one library addition, all
+    due now: what a restart after an outage leaves in the outbox."""
+    rows = EmailDelivery.objects.bulk_create(
+        [
+            EmailDelivery(
+                dedupe_key=f"{prefix}:{n}",
+                category=EmailCategory.NOTIFICATION,
+                kind=Kind.RESOURCE_PUBLISHED,
+                recipient=member,
+                to_email=member.email,
+            )
+            for n in range(count)
+        ],
+        batch_size=2_000,
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=member,
+                kind=Kind.RESOURCE_PUBLISHED,
+                event_key=f"{prefix}:{row.pk}",
+                data={"url": f"{SITE_URL}/resources/{n}"},
+                email=row,
+            )
+            for n, row in enumerate(rows)
+        ],
+        batch_size=2_000,
+    )
+
+
+def test_two_pool_processes_composing_at_once_keep_the_daily_cap(
+    worker_env, start_worker, smtp_server
+):
+    # 120 emails due for one member after a restart; the worker's two pool processes each take
+    # a batch of 60 and compose them at the same moment.
+    worker_env["EMAIL_BATCH_SIZE"] = "60"
+    member = factories.UserFactory()
+    _backlog(member, 120, prefix="cap")
+    start_worker(beat=False)
+
+    send_due_task.delay()
+
+    wait_until(lambda: _open_rows() == 0, timeout=30, what="every email to be settled")
+    assert len(_to(smtp_server.mailbox, member)) == settings.EMAIL_DAILY_CAP == 100
+    skipped = EmailDelivery.objects.filter(state=DeliveryState.SKIPPED)
+    assert skipped.count() == 20
+    assert all("Daily limit of 100" in row.last_error for row in skipped)
+    assert EmailDelivery.objects.filter(state=DeliveryState.SENT).count() == 100
+
+
+def test_a_crisis_alert_reaches_the_server_within_seconds_of_a_backlog_of_ten_thousand(
+    worker_env, start_worker, smtp_server, moderator
+):
+    worker_env["EMAIL_DAILY_CAP"] = "100000"
+    member = factories.UserFactory()
+    _backlog(member, 10_000, prefix="backlog")
+    thread, _ = _watched_thread()
+    post = factories.make_reply(thread=thread, author=factories.UserFactory())
+    arrived = threading.Event()
+    backlog_sent_before = 0
+
+    def note_the_alert(message):
+        nonlocal backlog_sent_before
+        if message["To"] == moderator.email:
+            backlog_sent_before = len(smtp_server.mailbox)
+            arrived.set()
+
+    smtp_server.on_message = note_the_alert
+    start_worker(beat=False)
+    send_due_task.delay()
+    smtp_server.wait_for(200, timeout=30)
+
+    notify(
+        recipient_ids=[moderator.pk],
+        kind=Kind.URGENT_CRISIS,
+        event_key=f"post:{post.pk}:crisis",
+        thread_id=thread.pk,
+        post_id=post.pk,
+    )
+    raised = time.monotonic()
+    assert arrived.wait(timeout=5), "the crisis alert did not reach the server within 5 s"
+    print(f"the crisis alert reached the server {time.monotonic() - raised:.2f} s after")
+
+    [alert] = _to(list(smtp_server.mailbox), moderator)
+    assert alert["Subject"] == f"[{settings.COMMUNITY_NAME}] Urgent: a post needs a moderator now"
+    # It went ahead of the backlog, which was far from sent.
+    assert backlog_sent_before < 9_000

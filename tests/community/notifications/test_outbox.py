@@ -8,6 +8,7 @@ SMTP server on localhost (``smtp_server``).
 
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -27,7 +28,8 @@ from community.notifications.models import (
     Notification,
     PendingFanout,
 )
-from community.notifications.outbox.send import claim_due, send_claimed, send_due
+from community.notifications.outbox import send as send_module
+from community.notifications.outbox.send import backoff_seconds, claim_due, send_claimed, send_due
 from community.notifications.outbox.sweep import deliveries_retry, outbox_sweep
 from community.notifications.outbox.write import essential_enqueue
 from community.notifications.preferences import preferences_update
@@ -745,3 +747,115 @@ def test_mail_that_found_no_server_keeps_its_tries(settings):
         (DeliveryState.FAILED, 0)
     }
     assert len(rows) == 3
+
+
+# --- A database that went away, the retry schedule, urgent first, connection slots ----------
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sent_mark_the_database_dropped_is_written_again_and_nothing_goes_twice(smtp):
+    """The database ends the sender's connection while the server accepts the second email
+    (as a database restart does): the mark is written again on a new connection, and another
+    round sends nothing."""
+    rows = _queued(3)
+    sender = _backend_pid()
+    ended: list[bool] = []
+
+    def end_the_senders_connection(message) -> None:
+        if len(smtp.mailbox) == 1 and not ended:
+
+            def terminate() -> bool:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_terminate_backend(%s)", [sender])
+                    return cursor.fetchone()[0]
+
+            ended.append(_in_a_thread(terminate))
+
+    smtp.on_message = end_the_senders_connection
+    report = send_claimed(claim_due(limit=10))
+
+    assert ended == [True]
+    assert _backend_pid() != sender
+    assert report.sent == 3
+    assert set(EmailDelivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
+    assert send_due().sent == 0
+    received = Counter(m["Message-ID"] for m in smtp.mailbox)
+    assert sorted(received) == sorted(emails.message_id(row) for row in rows)
+    assert set(received.values()) == {1}
+
+
+def test_the_first_three_retries_come_within_the_base_and_later_ones_back_off(settings):
+    settings.EMAIL_RETRY_BASE_SECONDS, settings.EMAIL_RETRY_MAX_SECONDS = 30, 3600
+    waits = {attempt: [backoff_seconds(attempt) for _ in range(200)] for attempt in range(1, 11)}
+
+    ranges = {attempt: (min(waits[attempt]), max(waits[attempt])) for attempt in waits}
+    for attempt in (1, 2, 3):
+        assert 15 <= ranges[attempt][0] <= ranges[attempt][1] <= 30
+    assert 30 <= ranges[4][0] <= ranges[4][1] <= 60
+    assert 60 <= ranges[5][0] <= ranges[5][1] <= 120
+    assert 1800 <= ranges[10][0] <= ranges[10][1] <= 3600
+    # Jitter spreads a spell's refusals over time rather than bringing them back at once.
+    assert len({round(wait, 3) for wait in waits[1]}) > 100
+
+
+def test_claims_take_urgent_mail_first_then_the_longest_due(member):
+    backlog = _queued(5)
+    EmailDelivery.objects.filter(pk__in=[row.pk for row in backlog]).update(
+        send_after=timezone.now() - timedelta(hours=1)
+    )
+    reset = _account_mail(to_email=member.email, recipient=member)
+
+    claim = claim_due(limit=3)
+
+    assert claim.ids == [reset.pk, backlog[0].pk, backlog[1].pk]
+    assert reset.urgent  # account mail is urgent
+
+
+def test_a_backlog_urgent_email_is_sent_first_in_its_batch(smtp, member):
+    backlog = _queued(3)
+    EmailDelivery.objects.filter(pk__in=[row.pk for row in backlog]).update(
+        send_after=timezone.now() - timedelta(hours=1)
+    )
+    _account_mail(to_email=member.email, recipient=member)
+
+    send_claimed(claim_due(limit=10))
+
+    assert smtp.mailbox[0]["To"] == member.email
+
+
+@pytest.mark.django_db(transaction=True)
+def test_senders_beyond_the_connection_limit_wait_and_come_back(smtp, settings):
+    """Another process holds the only connection slot: this sender opens no connection and
+    asks to come back shortly; once the slot is free it sends."""
+    settings.EMAIL_MAX_CONNECTIONS = 1
+    _queued(2)
+    holding, release, released = threading.Event(), threading.Event(), threading.Event()
+
+    def another_sender() -> None:
+        try:
+            with send_module._connection_slot() as slot:
+                assert slot == 0
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+            released.set()
+
+    other = threading.Thread(target=another_sender)
+    other.start()
+    holding.wait(10)
+    try:
+        busy = send_due()
+    finally:
+        release.set()
+        other.join()
+
+    assert (busy.sent, busy.follow_up_in) == (0, send_module.BUSY_RETRY_SECONDS)
+    assert smtp.attempts == 0
+    assert send_due().sent == 2
