@@ -5,6 +5,7 @@ With no environment at all this is the laptop default: DEBUG on, SQLite in var/,
 Production is DEBUG off: SECRET_KEY must then be set and the secure defaults below apply.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -122,6 +123,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Pool processes of a worker. Its tasks spend half their time waiting on SMTP answers, commits
+# and websites, so two per core keep the cores busy (each takes about 100 MB).
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2 * (os.cpu_count() or 1))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"email.*": {"queue": "email"}}
 CELERY_TASK_SERIALIZER = "json"

@@ -11,6 +11,8 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.policy import Compat32
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -106,15 +108,43 @@ class Item:
     reason: str = ""
 
 
+class _Headers(Compat32):
+    """The standard library's way of writing headers (``compat32``, Django's), with a short cut
+    for a header that needs no folding or encoding: plain ASCII on one line that fits. The
+    standard way gives it back unchanged, after splitting and measuring it, a quarter of a
+    millisecond an email in a worker sending thousands."""
+
+    def _unchanged(self, name: str, value: Any) -> str | None:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+            and value == " ".join(value.split())
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return None
+
+    def fold(self, name: str, value: Any) -> str:
+        return self._unchanged(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        line = self._unchanged(name, value)
+        return line.encode("ascii") if line is not None else super().fold_binary(name, value)
+
+
+_HEADERS = _Headers()
+
+
 class _Email(EmailMultiAlternatives):
-    """Django's email, its MIME boundaries chosen as it is built: a random token no text can
-    hold. Left to itself, the standard library checks each boundary it makes against the
-    whole text with a pattern compiled afresh for every email, a third of a millisecond each
-    in a worker sending thousands."""
+    """Django's email, made cheaper to write out: its MIME boundaries are chosen as it is built
+    (a random token no text can hold; left to itself, the standard library checks each
+    boundary against the whole text with a pattern compiled afresh for every email) and its
+    headers are written by ``_Headers``."""
 
     def message(self) -> SafeMIMEMultipart | SafeMIMEText:
         built = super().message()
         for part in built.walk():
+            part.policy = _HEADERS
             if part.is_multipart() and part.get_boundary() is None:
                 part.set_boundary(f"=={secrets.token_hex(16)}==")
         return built

@@ -353,7 +353,7 @@ def send_claimed(claim: Claim) -> SendReport:
         EmailDelivery.objects.filter(
             pk__in=claim.ids, state=DeliveryState.SENDING, claim=claim.token
         )
-        .select_related("recipient", "thread")
+        .select_related("recipient")
         .order_by("-urgent", "send_after", "id")
     )
     if not rows:
@@ -396,8 +396,9 @@ def _send_composed(
     was offered."""
     smtp = get_connection(fail_silently=False)
     opened = False
+    ids = [row.pk for row in rows]
     for index, row in enumerate(rows):
-        if row.pk not in lease.held([r.pk for r in rows[index:]]):
+        if row.pk not in lease.held(ids[index:]):
             continue  # its lease lapsed and another worker took it
         outcome = composed[row.pk]
         if outcome.message is None:
