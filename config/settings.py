@@ -374,6 +374,8 @@ EMAIL_LEASE_SECONDS = env.float("EMAIL_LEASE_SECONDS", default=30.0)
 # task was lost with a broker that restarted empty).
 EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=15.0)
 EMAIL_SWEEP_GRACE_SECONDS = env.float("EMAIL_SWEEP_GRACE_SECONDS", default=15.0)
+# /readyz reports the outbox degraded once a due email has waited longer than this (seconds).
+EMAIL_OUTBOX_DEGRADED_SECONDS = env.int("EMAIL_OUTBOX_DEGRADED_SECONDS", default=600)
 # Digests go at this hour of each member's local time; weekly ones on this weekday (0 = Monday).
 EMAIL_DIGEST_HOUR = env.int("EMAIL_DIGEST_HOUR", default=8)
 EMAIL_DIGEST_WEEKDAY = env.int("EMAIL_DIGEST_WEEKDAY", default=0)

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.api.errors import CSRF_FAILED_MESSAGE, error_body
+from config.health import readiness_checks
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,29 @@ def _check_redis() -> None:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database and (when configured) Redis answer; 503 naming what failed otherwise."""
+    """Whether this instance can serve, and what behind it wants an operator's eye.
+
+    The database and (when configured) Redis must answer: otherwise 503, naming what failed::
+
+        {"status": "unavailable", "failed": ["database"],
+         "checks": {"database": "unavailable", "redis": "ok"}}
+
+    Once they do, the checks apps registered in ``config.health`` run (the outbox's, for one).
+    They only warn: the answer stays 200, ``"ok"`` when all of them are::
+
+        {"status": "ok", "checks": {"database": "ok", "redis": "ok", "outbox": "ok"}}
+
+    and ``"degraded"`` when some are not, naming them in ``warnings``, marking each
+    ``"degraded"`` (or ``"unavailable"`` when the check itself failed to run) in ``checks``,
+    and giving what each degraded one found under ``details``::
+
+        {"status": "degraded", "warnings": ["outbox"],
+         "checks": {"database": "ok", "redis": "ok", "outbox": "degraded"},
+         "details": {"outbox": {"oldest_due_seconds": 612, "threshold_seconds": 600}}}
+
+    While the service is unavailable the warning checks do not run: most need the database,
+    and a 503 names only what failed.
+    """
     checks = {"database": _check_database}
     if settings.REDIS_URL:
         checks["redis"] = _check_redis
@@ -62,6 +85,27 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if failed:
         return JsonResponse(
             {"status": "unavailable", "failed": failed, "checks": results}, status=503
+        )
+    warnings: list[str] = []
+    details: dict[str, dict[str, object]] = {}
+    for name, warning_check in readiness_checks().items():
+        try:
+            outcome = warning_check()
+            detail = None if outcome == "ok" else dict(outcome)
+        except Exception:
+            logger.warning("readiness check failed: %s", name, exc_info=True)
+            results[name] = "unavailable"
+            warnings.append(name)
+            continue
+        if detail is None:
+            results[name] = "ok"
+        else:
+            results[name] = "degraded"
+            warnings.append(name)
+            details[name] = detail
+    if warnings:
+        return JsonResponse(
+            {"status": "degraded", "warnings": warnings, "checks": results, "details": details}
         )
     return JsonResponse({"status": "ok", "checks": results})
 

@@ -2,14 +2,17 @@
 notifications. Operators look, filter and search, and give dead emails another round of tries.
 """
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from community.notifications.models import EmailDelivery, Notification, PendingFanout
+from community.notifications.health import outbox_health
+from community.notifications.models import DeliveryState, EmailDelivery, Notification, PendingFanout
 from community.notifications.outbox.sweep import deliveries_retry
 
 
@@ -80,6 +83,22 @@ class EmailDeliveryAdmin(ReadOnlyAdmin):
     @admin.display(description="last error")
     def short_error(self, obj: EmailDelivery) -> str:
         return Truncator(obj.last_error).chars(80)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The list with the outbox's health above it (the template of this model): how old
+        the oldest undelivered email is and how many are in each state, each count a link to
+        those rows. Only a page that shows it to someone who may see it counts the rows (an
+        action posted here redirects)."""
+        context = dict(extra_context or {})
+        if request.method == "GET" and self.has_view_or_change_permission(request):
+            health = outbox_health()
+            context["outbox"] = health
+            context["outbox_states"] = [
+                (state, label, health.counts[state]) for state, label in DeliveryState.choices
+            ]
+        return super().changelist_view(request, extra_context=context)
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         # The form stays read-only; reviving mail is for those allowed to change deliveries.

@@ -1,8 +1,11 @@
 """The outbox in the admin, as an operator uses it: find failing mail, read it, send it again."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
+from community.notifications.health import UNDELIVERED_STATES
 from community.notifications.kinds import Kind
 from community.notifications.models import (
     DeliveryState,
@@ -130,3 +133,98 @@ def test_members_and_moderators_cannot_see_the_outbox(client, member, moderator)
 
     client.force_login(moderator)  # staff, without outbox permissions
     assert client.get(DELIVERIES).status_code == 403
+
+
+# --- The outbox's health above the list ------------------------------------------------------
+
+STATE_LABELS = dict(DeliveryState.choices)
+
+
+def _state_links(counts: dict[str, int]) -> list[str]:
+    return [
+        f'<a href="{DELIVERIES}?state__exact={state}">{STATE_LABELS[state]}: {counts[state]}</a>'
+        for state in DeliveryState.values
+    ]
+
+
+def _outbox_rows() -> dict[str, set[int]]:
+    """Deliveries in every state but skipped, the pending one written 12 minutes ago and due
+    for 5, older delivered mail around them; their ids by state."""
+    now = timezone.now()
+    rows = [
+        _delivery(1, state=DeliveryState.PENDING, send_after=now - timedelta(minutes=5)),
+        _delivery(2, state=DeliveryState.PENDING, send_after=now + timedelta(minutes=5)),
+        _delivery(3, state=DeliveryState.FAILED, send_after=now + timedelta(minutes=1)),
+        _delivery(4, state=DeliveryState.SENDING, lease_until=now + timedelta(seconds=30)),
+        _delivery(5, state=DeliveryState.SENT, sent_at=now),
+        _delivery(6, state=DeliveryState.SENT, sent_at=now),
+        _delivery(7),
+    ]
+    EmailDelivery.objects.filter(pk=rows[0].pk).update(
+        created_at=now - timedelta(minutes=12, seconds=5)
+    )
+    # Done with long ago: not undelivered, so not the oldest.
+    EmailDelivery.objects.exclude(state__in=UNDELIVERED_STATES).update(
+        created_at=now - timedelta(days=3)
+    )
+    by_state: dict[str, set[int]] = {state: set() for state in DeliveryState.values}
+    for row in rows:
+        by_state[row.state].add(row.pk)
+    return by_state
+
+
+def test_the_list_shows_the_oldest_undelivered_age_and_a_count_per_state(admin_client):
+    by_state = _outbox_rows()
+
+    page = admin_client.get(DELIVERIES).content.decode()
+
+    # Django's timesince, which joins the number and the unit with a no-break space.
+    assert "Oldest undelivered: <strong>12\xa0minutes</strong>" in page
+    assert "Waiting longest since due: <strong>5\xa0minutes</strong>" in page
+    counts = {state: len(ids) for state, ids in by_state.items()}
+    assert counts == {"pending": 2, "sending": 1, "sent": 2, "failed": 1, "dead": 1, "skipped": 0}
+    for link in _state_links(counts):
+        assert link in page
+
+
+def test_each_count_links_to_the_list_of_that_state(admin_client):
+    by_state = _outbox_rows()
+
+    for state, ids in by_state.items():
+        response = admin_client.get(DELIVERIES, {"state__exact": state})
+        assert {row.pk for row in response.context["cl"].result_list} == ids, state
+        # The numbers stay above a filtered list, for the whole outbox.
+        assert "Oldest undelivered: <strong>12\xa0minutes</strong>" in response.content.decode()
+
+
+def test_the_list_says_none_when_every_email_was_dealt_with(admin_client):
+    _delivery(1, state=DeliveryState.SENT, sent_at=timezone.now())
+    _delivery(2)
+
+    page = admin_client.get(DELIVERIES).content.decode()
+
+    assert "Oldest undelivered: <strong>none</strong>" in page
+    assert "Waiting longest since due: <strong>none</strong>" in page
+    counts = {"pending": 0, "sending": 0, "sent": 1, "failed": 0, "dead": 1, "skipped": 0}
+    for link in _state_links(counts):
+        assert link in page
+
+
+def test_the_outbox_numbers_cost_the_same_for_2_and_25_rows_of_each_state(admin_client):
+    def grow(have: int, want: int) -> None:
+        now = timezone.now()
+        for n in range(have, want):
+            for i, state in enumerate(DeliveryState.values):
+                _delivery(
+                    n * 10 + i,
+                    state=state,
+                    send_after=now - timedelta(minutes=n),
+                    lease_until=now - timedelta(seconds=n) if state == "sending" else None,
+                )
+
+    few, many = assert_constant_queries(
+        lambda _n: admin_client.get(DELIVERIES), grow=grow, what=DELIVERIES
+    )
+
+    assert few.context["outbox"].counts == dict.fromkeys(DeliveryState.values, 2)
+    assert many.context["outbox"].counts == dict.fromkeys(DeliveryState.values, 25)
