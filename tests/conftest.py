@@ -170,15 +170,21 @@ def pytest_collection_modifyitems(items):
     start a real Celery worker process, ``browser`` for those that drive headless Chromium.
     ``-m 'not browser'`` then runs the suite on a machine without Chromium.
 
-    The schema conformance tests come first: the longest unit of the suite (one xdist worker
-    runs all of it) starts at once, beside the rest, instead of last and alone."""
+    The schema conformance tests come first and the outbox's fault tests next: the two longest
+    units of the suite (one xdist worker runs each) start at once, beside the rest, instead of
+    last and alone."""
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "start_worker" in fixtures:
             item.add_marker(pytest.mark.worker)
         if "browser" in fixtures:
             item.add_marker(pytest.mark.browser)
-    items.sort(key=lambda item: item.get_closest_marker("conformance") is None)
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("conformance") is None,
+            item.get_closest_marker("faults") is None,
+        )
+    )
 
 
 def pytest_terminal_summary(terminalreporter):

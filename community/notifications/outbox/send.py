@@ -438,6 +438,27 @@ def _send_composed(
             logger.info("SMTP connection did not close cleanly", exc_info=True)
 
 
+def _come_back_for_the_next_due(report: SendReport) -> None:
+    """Nothing is due now: asks to come back when the next email falls due (a retry another
+    sender scheduled, say), if that is sooner than the sweeper would notice it. Later ones are
+    the sweeper's, so a quiet outbox keeps no task waiting. Two reads of the due index."""
+    now = timezone.now()
+    horizon = now + timedelta(
+        seconds=settings.EMAIL_SWEEP_SECONDS + settings.EMAIL_SWEEP_GRACE_SECONDS
+    )
+    soonest = [
+        EmailDelivery.objects.filter(state__in=DUE_STATES, urgent=urgent, send_after__gt=now)
+        .order_by("send_after")
+        .values_list("send_after", flat=True)
+        .first()
+        for urgent in (True, False)
+    ]
+    due = min((at for at in soonest if at is not None and at <= horizon), default=None)
+    if due is not None:
+        wait = max((due - now).total_seconds(), 0.0)
+        report.next_retry_in = min(report.next_retry_in or wait, wait)
+
+
 # The namespace of the connection slots' advisory locks (any number not used elsewhere).
 _SLOT_LOCKS = 0x6D61696C  # "mail"
 
@@ -495,6 +516,7 @@ def send_due(*, batch_size: int | None = None, time_budget: float = 50.0) -> Sen
         while True:
             claim = claim_due(limit=batch_size)
             if not claim:
+                _come_back_for_the_next_due(report)
                 return report
             if len(claim.ids) == batch_size and not helped:
                 schedule_another_sender()

@@ -859,3 +859,24 @@ def test_senders_beyond_the_connection_limit_wait_and_come_back(smtp, settings):
     assert (busy.sent, busy.follow_up_in) == (0, send_module.BUSY_RETRY_SECONDS)
     assert smtp.attempts == 0
     assert send_due().sent == 2
+
+
+def test_a_sender_with_nothing_due_comes_back_for_a_retry_another_sender_scheduled(settings):
+    """Another sender's refused email is due again in ten seconds: this one, finding nothing
+    to send, comes back then rather than leaving it to the sweeper. An email due later than
+    the sweeper would look is the sweeper's."""
+    settings.EMAIL_SWEEP_SECONDS, settings.EMAIL_SWEEP_GRACE_SECONDS = 15, 15
+    [retry] = _queued(1)
+    EmailDelivery.objects.filter(pk=retry.pk).update(
+        state=DeliveryState.FAILED, attempts=1, send_after=timezone.now() + timedelta(seconds=10)
+    )
+
+    report = send_due()
+
+    assert report.sent == 0
+    assert 8 < report.follow_up_in <= 10
+
+    EmailDelivery.objects.filter(pk=retry.pk).update(
+        send_after=timezone.now() + timedelta(minutes=5)
+    )
+    assert send_due().follow_up_in is None
