@@ -807,7 +807,7 @@ def report(
         f"with {sending.emails:,} watchers: {sending.notifications:,} notifications; "
         f"{sending.with_text:,} members quote post text), made due at once. One worker: "
         "`celery -A config worker -Q default,email -P prefork --without-gossip --without-mingle "
-        f"--without-heartbeat`, a pool process per core, at most {sending.connections} SMTP "
+        f"--without-heartbeat`, two pool processes per core, at most {sending.connections} SMTP "
         "connections at once (`EMAIL_MAX_CONNECTIONS`) (ready after "
         f"{sending.worker_ready_s:.1f} s, not counted). The "
         "clock runs from enqueuing `email.send_due` until the SMTP server accepted every email "
