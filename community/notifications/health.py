@@ -11,7 +11,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from community.notifications.models import DeliveryState, EmailDelivery
-from community.notifications.outbox.send import DUE_STATES
+from community.notifications.outbox.send import first_due
 from config.health import ReadinessResult
 
 # Not delivered yet and still meant to be: waiting to go, being sent, or waiting for a retry.
@@ -57,18 +57,14 @@ def oldest_due_at(*, now: datetime) -> datetime | None:
     none is due. A pending or failed email is due from its ``send_after``; one left ``sending``
     by a worker whose lease lapsed is due again from ``lease_until``, as the sender sees it.
 
-    Each minimum is the first entry of a partial index, so this costs the same with a backlog
-    of millions as with none: ``notifications_email_due`` once for each value of ``urgent``
-    (which leads that index, so ``send_after`` is in order only within one value) and
-    ``notifications_email_leased``.
+    Each minimum is the first entry of a partial index (``first_due`` reads the due index,
+    ``notifications_email_leased`` the rest), so this costs the same with a backlog of
+    millions as with none.
     """
-    due = EmailDelivery.objects.filter(state__in=DUE_STATES, send_after__lte=now)
-    lapsed = EmailDelivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now)
-    firsts = [
-        due.filter(urgent=True).aggregate(at=Min("send_after"))["at"],
-        due.filter(urgent=False).aggregate(at=Min("send_after"))["at"],
-        lapsed.aggregate(at=Min("lease_until"))["at"],
-    ]
+    lapsed = EmailDelivery.objects.filter(
+        state=DeliveryState.SENDING, lease_until__lt=now
+    ).aggregate(at=Min("lease_until"))["at"]
+    firsts = [first_due(until=now), lapsed]
     return min((at for at in firsts if at is not None), default=None)
 
 

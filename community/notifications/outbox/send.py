@@ -438,22 +438,35 @@ def _send_composed(
             logger.info("SMTP connection did not close cleanly", exc_info=True)
 
 
-def _come_back_for_the_next_due(report: SendReport) -> None:
-    """Nothing is due now: asks to come back when the next email falls due (a retry another
-    sender scheduled, say), if that is sooner than the sweeper would notice it. Later ones are
-    the sweeper's, so a quiet outbox keeps no task waiting. Two reads of the due index."""
-    now = timezone.now()
-    horizon = now + timedelta(
-        seconds=settings.EMAIL_SWEEP_SECONDS + settings.EMAIL_SWEEP_GRACE_SECONDS
-    )
-    soonest = [
-        EmailDelivery.objects.filter(state__in=DUE_STATES, urgent=urgent, send_after__gt=now)
+def first_due(*, after: datetime | None = None, until: datetime | None = None) -> datetime | None:
+    """The earliest ``send_after`` of the emails waiting to be sent (pending, or failed and
+    waiting for a retry) within these bounds, or None. One read of the due index for each value
+    of ``urgent``, which leads it (``send_after`` is in order only within one value): the same
+    cost with a backlog of millions as with none."""
+    waiting = EmailDelivery.objects.filter(state__in=DUE_STATES)
+    if after is not None:
+        waiting = waiting.filter(send_after__gt=after)
+    if until is not None:
+        waiting = waiting.filter(send_after__lte=until)
+    firsts = [
+        waiting.filter(urgent=urgent)
         .order_by("send_after")
         .values_list("send_after", flat=True)
         .first()
         for urgent in (True, False)
     ]
-    due = min((at for at in soonest if at is not None and at <= horizon), default=None)
+    return min((at for at in firsts if at is not None), default=None)
+
+
+def _come_back_for_the_next_due(report: SendReport) -> None:
+    """Nothing is due now: asks to come back when the next email falls due (a retry another
+    sender scheduled, say), if that is sooner than the sweeper would notice it. Later ones are
+    the sweeper's, so a quiet outbox keeps no task waiting."""
+    now = timezone.now()
+    horizon = now + timedelta(
+        seconds=settings.EMAIL_SWEEP_SECONDS + settings.EMAIL_SWEEP_GRACE_SECONDS
+    )
+    due = first_due(after=now, until=horizon)
     if due is not None:
         wait = max((due - now).total_seconds(), 0.0)
         report.next_retry_in = min(report.next_retry_in or wait, wait)
